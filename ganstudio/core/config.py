@@ -30,7 +30,6 @@ class TrainConfig:
     hidden: int = 128
     layers: int = 2
     activation: str = "relu"
-    pack: int = 1  # PacGAN: D judges `pack` samples at once
     # --- training -------------------------------------------------------
     loss: str = "nonsaturating"
     d_steps: int = 1
@@ -110,7 +109,7 @@ class TrainConfig:
         return self.loss in ("minimax", "nonsaturating")
 
 
-REBUILD_FIELDS = ("distribution", "normalize", "noise_dim", "hidden", "layers", "activation", "pack", "seed")
+REBUILD_FIELDS = ("distribution", "normalize", "noise_dim", "hidden", "layers", "activation", "seed")
 
 
 def field_names() -> list[str]:
@@ -190,7 +189,6 @@ def _validate(cfg: TrainConfig) -> None:
     _range(cfg, "noise_dim", 1, 512)
     _range(cfg, "hidden", 1, 4096)
     _range(cfg, "layers", 1, 16)
-    _range(cfg, "pack", 1, 16)
     _range(cfg, "d_steps", 1, 100)
     _range(cfg, "g_steps", 1, 100)
     _range(cfg, "lr_d", 0.0, 10.0, lo_open=True)

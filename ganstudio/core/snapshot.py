@@ -89,10 +89,12 @@ class Snapshot:
 
     modes: Modes | None
     metrics: Mapping[str, float]  # the latest values, nats; keys absent where they do not apply
-    history: Mapping[str, np.ndarray]  # "step" plus one array per metric/loss, same length
+    history: Mapping[str, np.ndarray]  # per training step: "step", d_loss, g_loss, g_grad_norm, d_grad_norm
+    metric_history: Mapping[str, np.ndarray]  # per full snapshot: "step" plus one array per grid metric
     metrics_step: int  # step at which the grid densities and metrics were computed
     notes: tuple[str, ...] = field(default=())  # e.g. why a metric is missing
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metrics", MappingProxyType(dict(self.metrics)))
         object.__setattr__(self, "history", MappingProxyType(dict(self.history)))
+        object.__setattr__(self, "metric_history", MappingProxyType(dict(self.metric_history)))

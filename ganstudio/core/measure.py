@@ -1,0 +1,170 @@
+"""Grid densities and the metrics of DESIGN.md section 1, measured on a trainer's current state.
+
+P_data is discretised exactly (mixtures) or from 10^6 samples; P_G from `eval_samples`
+generator samples. Both live on the same fine metric grid plus an outside cell, so the
+divergences are those of the discretised distributions. Entropies are reported as
+differential entropies (discrete entropy + log cell size), so H(P,Q) = H(P) + KL(P||Q)
+holds exactly on the displayed numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+
+import numpy as np
+import torch
+
+from .distributions import Distribution
+from .grids import coarsen, histogram, smoothed_probs
+from .metrics import divergences_from_logs, mode_metrics, optimal_discriminator, value_bound
+from .mle import fit_gaussian, fit_mixture
+from .snapshot import Modes, frozen
+
+MODE_SAMPLES = 2500  # as in VEEGAN / PacGAN
+VALUE_SAMPLES = 10_000  # batch for the estimate of V(G, D)
+MLE_SAMPLES = 20_000
+EVAL_SEED = 2024
+
+_mle_cache: "weakref.WeakKeyDictionary[Distribution, dict]" = weakref.WeakKeyDictionary()
+_floor_cache: "weakref.WeakKeyDictionary[Distribution, dict]" = weakref.WeakKeyDictionary()
+
+
+def mle_baselines(dist: Distribution) -> dict:
+    """Gaussian and K-Gaussian maximum-likelihood fits, their display densities and KL(P_data || fit)."""
+    if dist not in _mle_cache:
+        x = dist.points if hasattr(dist, "points") else dist.reference_samples(MLE_SAMPLES, seed=7)
+        k = len(dist.centres) if dist.is_mixture else 8
+        fits = {"gauss": fit_gaussian(x), "gmm": fit_mixture(x, k, seed=0)}
+        out = {"k": k}
+        for name, fit in fits.items():
+            out[f"kl_{name}"] = divergences_from_logs(dist.log_cell_probs, fit.log_cell_probs(dist.metric_grid))["kl_pq"]
+            shown = np.exp(fit.log_cell_probs(dist.display_grid)[:-1]).reshape(dist.display_grid.shape)
+            out[f"{name}_grid"] = frozen(shown / dist.display_grid.cell)
+        _mle_cache[dist] = out
+    return _mle_cache[dist]
+
+
+def estimate_log_probs(samples: np.ndarray, dist: Distribution) -> tuple[np.ndarray, np.ndarray]:
+    """(raw, smoothed) log cell probabilities of a sample on the metric grid, outside cell last."""
+    counts, outside = histogram(samples, dist.metric_grid)
+    with np.errstate(divide="ignore"):
+        raw = np.log(smoothed_probs(counts, outside, pseudo_mass=0.0))
+    return raw, np.log(smoothed_probs(counts, outside))
+
+
+def grid_divergences(dist: Distribution, samples: np.ndarray) -> dict[str, float]:
+    """The metrics between P_data and the distribution of `samples`, all from one estimator.
+
+    KL(P_data || Q) and H(P_data, Q) need Q > 0 wherever P_data has mass: they use the
+    lightly smoothed estimate. JSD, KL(Q || P_data) and H(Q) use the raw histogram.
+    """
+    log_p = dist.log_cell_probs
+    raw, smooth = estimate_log_probs(samples, dist)
+    a = divergences_from_logs(log_p, smooth)
+    b = divergences_from_logs(log_p, raw)
+    log_cell = math.log(dist.metric_grid.cell)
+    return {
+        "entropy_data": a["entropy_p"] + log_cell,
+        "cross_entropy": a["cross_entropy"] + log_cell,
+        "kl_data_g": a["kl_pq"],
+        "kl_g_data": b["kl_qp"],
+        "entropy_g": b["entropy_q"] + log_cell,
+        "jsd": b["jsd"],
+    }
+
+
+def noise_floor(dist: Distribution, n: int) -> dict[str, float]:
+    """What the estimator reports for a perfect generator: n fresh samples of P_data in place of G's."""
+    cache = _floor_cache.setdefault(dist, {})
+    if n not in cache:
+        cache[n] = grid_divergences(dist, dist.reference_samples(n, seed=EVAL_SEED + 1))
+    return cache[n]
+
+
+class GridMeasurer:
+    def __init__(self, dist: Distribution, eval_samples: int):
+        self.dist = dist
+        self.eval_samples = eval_samples
+
+    def generator_samples(self, trainer, n: int) -> np.ndarray:
+        """n samples of the shown generator in data space, from noise fixed by EVAL_SEED."""
+        cfg = trainer.config
+        g = torch.Generator(device=trainer.device).manual_seed(EVAL_SEED)
+        G = trainer.shown_generator
+        out = []
+        G.eval()
+        with torch.no_grad():
+            for start in range(0, n, 32768):
+                z = _noise(min(32768, n - start), cfg.noise_dim, cfg.noise, g)
+                out.append(trainer.to_data(G(z)))
+        G.train()
+        return torch.cat(out).cpu().numpy()
+
+    def measure(self, trainer) -> dict:
+        dist, cfg = self.dist, trainer.config
+        notes: list[str] = []
+        samples = self.generator_samples(trainer, self.eval_samples)
+        finite = np.isfinite(samples).all(axis=1)
+        if not finite.all():
+            notes.append(f"{int((~finite).sum())} generator samples were not finite and count as outside the grid")
+
+        metrics = grid_divergences(dist, samples)
+        floor = noise_floor(dist, self.eval_samples)
+        metrics["jsd_floor"] = floor["jsd"]
+        metrics["kl_data_g_floor"] = floor["kl_data_g"]
+        metrics["kl_g_data_floor"] = floor["kl_g_data"]
+        base = mle_baselines(dist)
+        metrics["kl_mle_gauss"] = base["kl_gauss"]
+        metrics["kl_mle_gmm"] = base["kl_gmm"]
+
+        # V(G, D) = E_data log D(x) + E_G log(1 - D(G(z))), with D = sigmoid(logit)
+        grid = dist.display_grid
+        with torch.no_grad():
+            pts = torch.as_tensor(grid.points(), dtype=torch.float32, device=trainer.device)
+            d_grid = trainer.d_output(pts).cpu().numpy().reshape(grid.shape)
+            if cfg.uses_probability:
+                real = torch.as_tensor(dist.reference_samples(VALUE_SAMPLES, seed=EVAL_SEED + 2), device=trainer.device)
+                fake = torch.as_tensor(samples[:VALUE_SAMPLES], device=trainer.device)
+                v = (torch.nn.functional.logsigmoid(trainer.D(trainer.to_net(real))).mean()
+                     + torch.nn.functional.logsigmoid(-trainer.D(trainer.to_net(fake))).mean())
+                metrics["value"] = float(v)
+                metrics["value_bound"] = value_bound(metrics["jsd"])
+            else:
+                notes.append(f"{cfg.loss}: D is a critic/score, not a probability, so V(G,D) and its bound are not shown")
+
+        # Densities on the display grid, and D* = p_data / (p_data + p_G)
+        f = dist.refine
+        p_cells = coarsen(np.exp(dist.log_cell_probs[:-1]).reshape(dist.metric_grid.shape), f)
+        raw, smooth = estimate_log_probs(samples, dist)
+        q_cells = coarsen(np.exp(raw[:-1]).reshape(dist.metric_grid.shape), f)
+        q_smooth = coarsen(np.exp(smooth[:-1]).reshape(dist.metric_grid.shape), f)
+        d_star = optimal_discriminator(p_cells, q_smooth)
+
+        modes = None
+        if dist.is_mixture:
+            captured, counts, hq = mode_metrics(samples[:MODE_SAMPLES], dist.centres, dist.sigma)
+            modes = Modes(frozen(dist.centres), dist.sigma, frozen(captured, bool), frozen(counts, np.int64))
+            metrics["modes_captured"] = float(captured.sum())
+            metrics["modes_total"] = float(len(dist.centres))
+            metrics["hq_fraction"] = hq
+
+        return {
+            "step": trainer.step_count,
+            "grid": grid,
+            "d_grid": frozen(d_grid),
+            "d_star_grid": frozen(d_star),
+            "p_data_grid": frozen(p_cells / grid.cell),
+            "p_g_grid": frozen(q_cells / grid.cell),
+            "mle_gauss_grid": base["gauss_grid"],
+            "mle_gmm_grid": base["gmm_grid"],
+            "modes": modes,
+            "metrics": metrics,
+            "notes": notes,
+        }
+
+
+def _noise(n, dim, kind, g):
+    from .models import sample_noise
+
+    return sample_noise(n, dim, kind, g)

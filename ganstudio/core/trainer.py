@@ -1,0 +1,372 @@
+"""The GAN training loop as a plain object: no threads, no Qt.
+
+`step()` is one iteration of Goodfellow et al.'s Algorithm 1: k discriminator
+updates that ascend V(G, D), then m generator updates that descend it.
+`snapshot()` turns the current state into immutable arrays for the views.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections import deque
+
+import numpy as np
+import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from . import losses
+from .config import ConfigError, TrainConfig
+from .distributions import Distribution, get_distribution
+from .history import History
+from .measure import GridMeasurer
+from .models import Discriminator, Generator, sample_noise
+from .snapshot import Modes, Snapshot, frozen
+
+VIEW_SAMPLES = 2000  # points drawn per frame (fixed noise, so each can be followed)
+MANIFOLD_SIZE = 25  # the latent grid is MANIFOLD_SIZE x MANIFOLD_SIZE
+CHECKPOINT_EVERY = 100  # steps between copies of the last good weights
+
+
+class NonFiniteError(RuntimeError):
+    """A loss went NaN or infinite; the trainer has already restored the last good weights."""
+
+
+def pick_device(name: str) -> torch.device:
+    """`auto` prefers CUDA, then Apple's MPS, then the CPU; a named device must exist."""
+    cuda = torch.cuda.is_available()
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if name == "auto":
+        return torch.device("cuda" if cuda else "mps" if mps else "cpu")
+    if (name == "cuda" and not cuda) or (name == "mps" and not mps):
+        raise ConfigError(f"device={name!r}: not available on this machine (available: {', '.join(available_devices())})")
+    return torch.device(name)
+
+
+def available_devices() -> list[str]:
+    out = ["cpu"]
+    if torch.cuda.is_available():
+        out.append("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        out.append("mps")
+    return out
+
+
+def lr_factor(schedule: str, step: int, horizon: int) -> float:
+    """Multiplier of the base learning rates at `step` (decays to 1% of the base, then holds)."""
+    t = min(step / horizon, 1.0)
+    if schedule == "cosine":
+        return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * t))
+    if schedule == "linear":
+        return 0.01 + 0.99 * (1 - t)
+    return 1.0
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, eval_samples: int = 100_000):
+        self.eval_samples = eval_samples
+        self.config = config
+        self._build()
+
+    # ------------------------------------------------------------------ set-up
+    def _build(self) -> None:
+        cfg = self.config
+        self.dist: Distribution = get_distribution(cfg.distribution)
+        self.device = pick_device(cfg.device)
+        mean, scale = self.dist.moments if cfg.normalize else (np.zeros(self.dist.dim), 1.0)
+        self._shift = torch.as_tensor(mean, dtype=torch.float32, device=self.device)
+        self._scale = float(scale)
+
+        with torch.random.fork_rng(devices=[]):  # weights depend on the seed alone
+            torch.manual_seed(cfg.seed)
+            self.G = Generator(cfg.noise_dim, self.dist.dim, cfg.hidden, cfg.layers, cfg.activation)
+            self.D = Discriminator(self.dist.dim, cfg.hidden, cfg.layers, cfg.activation)
+        self.G.to(self.device)
+        self.D.to(self.device)
+        self._make_optimizers()
+        self._make_average()
+
+        self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
+        self._make_fixed_noise()
+        self.real_view = self.dist.reference_samples(VIEW_SAMPLES, seed=cfg.seed + 2)
+        self.measurer = GridMeasurer(self.dist, self.eval_samples)
+
+        self.step_count = 0
+        self.train_time = 0.0
+        self._rate_window: deque[tuple[float, int]] = deque(maxlen=512)
+        self.history = History()
+        self._good = self._pending = self._copy_state()
+        self._last_full: dict | None = None
+
+    def _make_optimizers(self) -> None:
+        cfg = self.config
+
+        def make(params, lr):
+            if cfg.optimizer == "adam":
+                return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2))
+            if cfg.optimizer == "sgd":
+                return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum)
+            return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum if cfg.momentum < 0.5 else 0.0)
+
+        self.opt_d = make(self.D.parameters(), cfg.lr_d)
+        self.opt_g = make(self.G.parameters(), cfg.lr_g)
+
+    def _make_average(self) -> None:
+        decay = self.config.g_ema
+        self.G_avg = AveragedModel(self.G, multi_avg_fn=get_ema_multi_avg_fn(decay)) if decay > 0 else None
+        if self.G_avg is not None:
+            self.G_avg.update_parameters(self.G)  # start from the current weights
+
+    def _make_fixed_noise(self) -> None:
+        cfg = self.config
+        g = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        self.fixed_z = sample_noise(VIEW_SAMPLES, cfg.noise_dim, cfg.noise, g)
+        lim = 2.5 if cfg.noise == "gaussian" else 1.0
+        axis = torch.linspace(-lim, lim, MANIFOLD_SIZE, device=self.device)
+        rows = MANIFOLD_SIZE if cfg.noise_dim >= 2 else 1
+        z = torch.zeros(rows, MANIFOLD_SIZE, cfg.noise_dim, device=self.device)
+        z[..., 0] = axis[None, :]
+        if cfg.noise_dim >= 2:
+            z[..., 1] = axis[:, None]
+        self.manifold_z = z.reshape(-1, cfg.noise_dim)
+        self._manifold_rows = rows
+
+    # ------------------------------------------------------------ data spaces
+    def to_net(self, x: torch.Tensor) -> torch.Tensor:
+        """Data space -> the standardised space the networks work in."""
+        return (x - self._shift) / self._scale
+
+    def to_data(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self._scale + self._shift
+
+    @property
+    def shown_generator(self) -> torch.nn.Module:
+        """The averaged generator when g_ema is on (it is what gets measured), else G."""
+        return self.G_avg.module if self.G_avg is not None else self.G
+
+    def _real_batch(self, n: int) -> torch.Tensor:
+        return self.to_net(self.dist.sample(n, self.rng))
+
+    def _noise(self, n: int) -> torch.Tensor:
+        return sample_noise(n, self.config.noise_dim, self.config.noise, self.rng)
+
+    # ---------------------------------------------------------------- training
+    def step(self, train_d: bool = True, train_g: bool = True) -> dict[str, float]:
+        """One iteration: d_steps D updates, then g_steps G updates (either block may be frozen)."""
+        cfg = self.config
+        t0 = time.perf_counter()
+        if self.step_count % CHECKPOINT_EVERY == 0:
+            self._pending = self._copy_state()
+        factor = lr_factor(cfg.lr_schedule, self.step_count, cfg.schedule_steps)
+        for group in self.opt_d.param_groups:
+            group["lr"] = cfg.lr_d * factor
+        for group in self.opt_g.param_groups:
+            group["lr"] = cfg.lr_g * factor
+        nan = torch.tensor(float("nan"), device=self.device)
+        d_loss = d_norm = g_loss = g_norm = nan
+
+        # --- k discriminator updates: ascend V(G,D) = E log D(x) + E log(1 - D(G(z)))
+        if train_d:
+            for _ in range(cfg.d_steps):
+                real = self._real_batch(cfg.batch_size)
+                with torch.no_grad():
+                    fake = self.G(self._noise(cfg.batch_size))
+                d_loss = losses.d_loss(cfg.loss, self.D(real), self.D(fake))
+                total = d_loss
+                if cfg.loss == "wgan-gp":
+                    total = total + cfg.gp_lambda * losses.gradient_penalty(self.D, real, fake, self.rng)
+                if cfg.r1_gamma > 0:
+                    total = total + 0.5 * cfg.r1_gamma * losses.r1_penalty(self.D, real)
+                self.opt_d.zero_grad(set_to_none=True)
+                total.backward()
+                d_norm = _grad_norm(self.D)
+                self.opt_d.step()
+
+        # --- m generator updates: descend V(G,D) (or its non-saturating surrogate) against this D
+        if train_g:
+            for _ in range(cfg.g_steps):
+                fake = self.G(self._noise(cfg.batch_size))
+                g_loss = losses.g_loss(cfg.loss, self.D(fake))
+                self.opt_g.zero_grad(set_to_none=True)
+                g_loss.backward()
+                g_norm = _grad_norm(self.G)
+                self.opt_g.step()
+                if self.G_avg is not None:
+                    self.G_avg.update_parameters(self.G)
+
+        values = torch.stack([d_loss.detach(), g_loss.detach(), g_norm, d_norm]).tolist()  # one sync point
+        record = dict(zip(("d_loss", "g_loss", "g_grad_norm", "d_grad_norm"), values))
+        computed = [v for v, on in zip(values, (train_d, train_g, train_g, train_d)) if on]
+        if not all(math.isfinite(v) for v in computed):
+            self._restore(self._good)
+            bad = ", ".join(k for k in _active(train_d, train_g) if not math.isfinite(record[k]))
+            raise NonFiniteError(
+                f"step {self.step_count + 1}: {bad} became non-finite (NaN or infinite); "
+                f"restored the weights of step {self.step_count}. Try a smaller learning rate."
+            )
+        if self.step_count % CHECKPOINT_EVERY == 0:
+            self._good = self._pending  # those weights just produced finite losses
+        self.step_count += 1
+        self.history.append(self.step_count, record)
+        self.train_time += time.perf_counter() - t0
+        self._rate_window.append((self.train_time, self.step_count))
+        return record
+
+    # ------------------------------------------------------------ live changes
+    def apply_config(self, new: TrainConfig) -> list[str]:
+        """Make `new` the config from the next step on; rebuild only what a change requires."""
+        old = self.config
+        if new == old:
+            return []
+        reasons = old.rebuild_reasons(new)
+        if reasons:
+            self.config = new
+            try:
+                self._build()
+            except Exception:
+                self.config = old
+                self._build()
+                raise
+            return [f"rebuilt the networks: {', '.join(reasons)} changed (training restarts at step 0)"]
+        messages = []
+        if new.device != old.device:
+            target = pick_device(new.device)
+            if target != self.device:
+                state = self.state_dict()
+                self.config = new
+                self._build()
+                self.load_state_dict(state)
+                messages.append(f"moved training to {self.device.type}")
+        self.config = new
+        if new.optimizer != old.optimizer:
+            self._make_optimizers()
+            messages.append(f"new {new.optimizer} optimizers (their running statistics start afresh)")
+        else:
+            for opt in (self.opt_d, self.opt_g):
+                for group in opt.param_groups:
+                    if "betas" in group:
+                        group["betas"] = (new.beta1, new.beta2)
+                    if "momentum" in group and new.optimizer == "sgd":
+                        group["momentum"] = new.momentum
+        if new.g_ema != old.g_ema:
+            self._make_average()
+            messages.append("generator averaging restarted from the current weights" if new.g_ema else "generator averaging off")
+        if new.noise != old.noise:
+            self._make_fixed_noise()
+        return messages
+
+    def reset(self) -> None:
+        self._build()
+
+    # ------------------------------------------------------------- checkpoints
+    def _copy_state(self) -> dict:
+        return {
+            "G": copy.deepcopy(self.G.state_dict()),
+            "D": copy.deepcopy(self.D.state_dict()),
+            "opt_g": copy.deepcopy(self.opt_g.state_dict()),
+            "opt_d": copy.deepcopy(self.opt_d.state_dict()),
+            "G_avg": copy.deepcopy(self.G_avg.state_dict()) if self.G_avg is not None else None,
+        }
+
+    def _restore(self, state: dict) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        if self.G_avg is not None and state["G_avg"] is not None:
+            self.G_avg.load_state_dict(state["G_avg"])
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue exactly where training stopped."""
+        return {
+            "config": self.config.to_dict(),
+            "step_count": self.step_count,
+            "train_time": self.train_time,
+            "nets": self._copy_state(),
+            "rng": self.rng.get_state(),
+            "history": self.history.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        cfg = TrainConfig.from_dict(state["config"], "session")
+        if cfg != self.config:
+            self.config = cfg
+            self._build()
+        self._restore(state["nets"])
+        self.step_count = int(state["step_count"])
+        self.train_time = float(state["train_time"])
+        self.rng.set_state(state["rng"].cpu() if self.device.type == "cpu" else state["rng"])
+        self.history = History.from_state_dict(state["history"])
+        self._good = self._pending = self._copy_state()
+        self._last_full = None
+
+    # ---------------------------------------------------------------- viewing
+    @property
+    def steps_per_s(self) -> float:
+        if len(self._rate_window) < 2:
+            return 0.0
+        (t0, s0), (t1, s1) = self._rate_window[0], self._rate_window[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def d_output(self, x_data: torch.Tensor) -> torch.Tensor:
+        """D(x) shown to the user: a probability for the log losses, the raw score otherwise."""
+        out = self.D(self.to_net(x_data))
+        return torch.sigmoid(out) if self.config.uses_probability else out
+
+    def snapshot(self, full: bool = True) -> Snapshot:
+        """Immutable arrays for the views; `full` also recomputes grid densities and metrics."""
+        cfg = self.config
+        G = self.shown_generator
+        G.eval()
+        with torch.no_grad():
+            fake = self.to_data(G(self.fixed_z))
+            manifold = self.to_data(G(self.manifold_z)).reshape(self._manifold_rows, MANIFOLD_SIZE, -1)
+        G.train()
+        x = fake.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(self.D(self.to_net(x)).sum(), x)
+
+        if full or self._last_full is None:
+            self._last_full = self.measurer.measure(self)
+            self.history.append_metrics(self.step_count, self._last_full["metrics"])
+        m = self._last_full
+        notes = list(m["notes"])
+        if self.G_avg is not None:
+            notes.append(f"samples and metrics use the averaged generator (decay {cfg.g_ema})")
+        return Snapshot(
+            step=self.step_count,
+            config=cfg,
+            dim=self.dist.dim,
+            critic=not cfg.uses_probability,
+            device=self.device.type,
+            elapsed_s=self.train_time,
+            steps_per_s=self.steps_per_s,
+            real=frozen(self.real_view),
+            fake=frozen(fake.cpu().numpy()),
+            latent=frozen(self.fixed_z.cpu().numpy()),
+            fake_grad=frozen(grad.cpu().numpy()),
+            manifold=frozen(manifold.cpu().numpy()),
+            grid=m["grid"],
+            d_grid=m["d_grid"],
+            d_star_grid=m["d_star_grid"],
+            p_data_grid=m["p_data_grid"],
+            p_g_grid=m["p_g_grid"],
+            mle_gauss_grid=m["mle_gauss_grid"],
+            mle_gmm_grid=m["mle_gmm_grid"],
+            modes=m["modes"],
+            metrics={**self.history.latest_losses(), **m["metrics"]},
+            history=self.history.losses(),
+            metric_history=self.history.metrics(),
+            metrics_step=m["step"],
+            notes=tuple(notes),
+        )
+
+
+def _active(train_d: bool, train_g: bool) -> list[str]:
+    return (["d_loss", "d_grad_norm"] if train_d else []) + (["g_loss", "g_grad_norm"] if train_g else [])
+
+
+def _grad_norm(model: torch.nn.Module) -> torch.Tensor:
+    """Euclidean norm of all parameter gradients (a tensor: no sync here)."""
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
