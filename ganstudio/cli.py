@@ -1,0 +1,256 @@
+"""The command line of DESIGN.md section 3: headless commands on the same core as the GUI.
+
+Errors a user can make (a bad key, value, preset or file) print one line on stderr
+and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .core.config import DEVICES, ConfigError
+from .core.distributions import DataError
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="ganstudio", description="GAN Studio: watch a GAN learn a distribution.")
+    p.add_argument("--preset", help="open the GUI on this preset (default ring-8)")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    sub.add_parser("presets", help="list the presets, one per line: name, summary")
+
+    t = sub.add_parser("train", help="train headless and report metrics")
+    t.add_argument("--preset", help="preset name (see `ganstudio presets`)")
+    t.add_argument("--steps", type=_positive_int, help="number of steps (default: the preset's)")
+    t.add_argument("--seed", type=_nonneg_int)
+    t.add_argument("--device", choices=DEVICES)
+    t.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key; repeatable")
+    t.add_argument("--data", help="train on the points in a CSV, NPY or NPZ file")
+    t.add_argument("--metrics-json", help="write the final metrics to this JSON file")
+    t.add_argument("--save", help="save the session here when done")
+    t.add_argument("--resume", help="continue a saved session exactly where it stopped")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    r = sub.add_parser("render", help="train headless, then render the main window to a PNG")
+    r.add_argument("--preset", required=True)
+    r.add_argument("--steps", type=_nonneg_int, required=True)
+    r.add_argument("--out", required=True)
+    r.add_argument("--seed", type=_nonneg_int)
+
+    b = sub.add_parser("bench", help="trainer speed against a bare PyTorch loop, and FLOP rate")
+    b.add_argument("--seconds", type=float, default=4.0, help="time per measurement")
+    b.add_argument("--json", help="also write the figures to this JSON file")
+    return p
+
+
+def _positive_int(text: str) -> int:
+    v = _nonneg_int(text)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return v
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return v
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            return gui_main(["--preset", args.preset] if args.preset else [])
+        return {"presets": cmd_presets, "train": cmd_train, "render": cmd_render, "bench": cmd_bench}[args.command](args)
+    except (UsageError, ConfigError, DataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def gui_main(argv: list[str] | None = None) -> int:
+    """Entry point of the `ganstudio` GUI script and of main.py."""
+    argv = sys.argv[1:] if argv is None else argv
+    preset = None
+    if argv:
+        if len(argv) == 2 and argv[0] == "--preset":
+            preset = argv[1]
+        else:
+            return main(argv)
+    try:
+        from .core.presets import load_preset
+
+        if preset is not None:
+            load_preset(preset)  # a bad name is a usage error, before any window opens
+        from .gui.app import run_gui
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ImportError as exc:
+        print(f"error: the GUI cannot start: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return run_gui(preset)
+
+
+def cmd_presets(args) -> int:
+    from .core.presets import all_presets
+
+    presets = all_presets()
+    width = max(len(p.name) for p in presets)
+    for p in presets:
+        print(f"{p.name:<{width}}  {p.summary}")
+    return 0
+
+
+def resolve_run(args):
+    """The trainer, preset name and step count that `train` arguments ask for."""
+    from .core.datafiles import load_points
+    from .core.presets import load_preset
+    from .core.session import load_session
+    from .core.trainer import Trainer
+
+    overrides = []
+    if args.seed is not None:
+        overrides.append(f"seed={args.seed}")
+    if args.device is not None:
+        overrides.append(f"device={args.device}")
+    overrides += args.assignments
+
+    if args.resume:
+        state, preset_name = load_session(args.resume)
+        from .core.config import TrainConfig
+
+        config = TrainConfig.from_dict(state["config"], args.resume)
+        if overrides:
+            config = config.with_assignments(overrides)
+            state["config"] = config.to_dict()
+        trainer = Trainer(config)
+        trainer.load_state_dict(state)
+        steps = args.steps if args.steps is not None else (load_preset(preset_name).steps if preset_name else 1000)
+        return trainer, preset_name or "session", steps
+
+    if args.data:
+        points = load_points(args.data)  # validates the file before anything else
+        name = args.preset or ("gaussian-1d" if points.dim == 1 else "ring-8")
+        preset = load_preset(name)
+        config = preset.config.replace(distribution=f"file:{Path(args.data).resolve()}")
+    else:
+        preset = load_preset(args.preset or "ring-8")
+        config = preset.config
+    config = config.with_assignments(overrides)
+    return Trainer(config), preset.name, args.steps if args.steps is not None else preset.steps
+
+
+def cmd_train(args) -> int:
+    from .core.trainer import NonFiniteError
+
+    trainer, preset_name, steps = resolve_run(args)
+    start_step = trainer.step_count
+    progress = Progress(steps, enabled=not args.quiet)
+    t0 = time.perf_counter()
+    try:
+        for i in range(steps):
+            trainer.step()
+            progress.update(i + 1)
+    except NonFiniteError as exc:
+        progress.close()
+        print(f"error: training diverged: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    elapsed = time.perf_counter() - t0
+    progress.close()
+
+    snap = trainer.snapshot(full=True)
+    keys = ("d_loss", "g_loss", "jsd", "jsd_floor", "kl_data_g", "kl_g_data", "entropy_data", "cross_entropy",
+            "value", "value_bound", "modes_captured", "modes_total", "hq_fraction", "g_grad_norm")
+    final = {k: snap.metrics[k] for k in keys if k in snap.metrics}
+    for k in ("modes_captured", "modes_total"):
+        if k in final:
+            final[k] = int(final[k])
+    report = {
+        "preset": preset_name,
+        "steps": trainer.step_count - start_step,
+        "total_steps": trainer.step_count,
+        "seed": trainer.config.seed,
+        "device": trainer.device.type,
+        "elapsed_s": round(elapsed, 3),
+        "steps_per_s": round(steps / elapsed, 2) if elapsed > 0 else None,
+        "final": final,
+    }
+    if args.save:
+        from .core.session import save_session
+
+        save_session(trainer, args.save, preset=preset_name if preset_name != "session" else None)
+    if args.metrics_json:
+        Path(args.metrics_json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    summary = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in final.items())
+    print(f"{preset_name}: {report['steps']} steps in {elapsed:.1f} s ({report['steps_per_s']} steps/s) on {report['device']}: {summary}")
+    return 0
+
+
+def cmd_render(args) -> int:
+    from .core.presets import load_preset
+
+    load_preset(args.preset)
+    from .gui.render import render_to_png
+
+    render_to_png(args.preset, args.steps, args.out, seed=args.seed)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .core.bench import format_report, run_benchmarks
+
+    report = run_benchmarks(seconds=args.seconds)
+    print(format_report(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+class Progress:
+    """A one-line progress bar with steps/s on stderr, redrawn at most 5 times a second."""
+
+    def __init__(self, total: int, enabled: bool = True, width: int = 30):
+        self.total, self.enabled, self.width = total, enabled, width
+        self.t0 = self.last = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+
+    def update(self, done: int) -> None:
+        now = time.perf_counter()
+        if not self.enabled or (now - self.last < (0.2 if self.tty else 5.0) and done < self.total):
+            return
+        self.last = now
+        rate = done / (now - self.t0) if now > self.t0 else 0.0
+        filled = int(self.width * done / max(self.total, 1))
+        bar = "#" * filled + "-" * (self.width - filled)
+        eta = (self.total - done) / rate if rate > 0 else 0.0
+        line = f"[{bar}] {done}/{self.total} steps  {rate:6.1f} steps/s  eta {eta:5.1f} s"
+        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            print(file=sys.stderr)
