@@ -1,0 +1,267 @@
+"""Training curves stacked on one step axis, each beside the value the theory predicts.
+
+Per-step series (losses, gradient norms) come from snap.history; grid metrics (JSD,
+KL, V, modes) from snap.metric_history, which is sampled less often. A plot whose
+series do not apply to the snapshot is hidden; NaN and inf are never drawn.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ganstudio.core.snapshot import Snapshot
+
+from . import style
+
+LOG2 = math.log(2.0)
+
+# Loss values when D outputs 1/2 everywhere (the equilibrium P_G = P_data), per objective.
+LOSS_REFERENCES = {
+    "minimax": {"d": (2 * LOG2, "D loss at D = ½: 2 log 2"), "g": (-LOG2, "minimax G loss at D = ½: −log 2")},
+    "nonsaturating": {"d": (2 * LOG2, "D loss at D = ½: 2 log 2"), "g": (LOG2, "G loss at D = ½: log 2")},
+    "lsgan": {"d": (0.25, "D loss at D = ½: 1/4"), "g": (0.125, "G loss at D = ½: 1/8")},
+}
+
+
+def series(snap: Snapshot, key: str, positive: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
+    """(steps, values) of `key` from whichever history holds it, without non-finite points."""
+    for hist in (snap.history, snap.metric_history):
+        if key in hist and "step" in hist:
+            x = np.asarray(hist["step"], dtype=float)
+            y = np.asarray(hist[key], dtype=float)
+            n = min(len(x), len(y))
+            x, y = x[:n], y[:n]
+            keep = np.isfinite(x) & np.isfinite(y)
+            if positive:
+                keep &= y > 0
+            return x[keep], y[keep]
+    return None
+
+
+class MetricsView(QWidget):
+    """Losses, JSD, KL, V(G,D), modes and gradient norms, one plot each, x axes linked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._loss_kind: str | None = None
+        self._bottom: str | None = ""
+        self._decades: dict[str, tuple[int, int]] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.widgets: dict[str, pg.PlotWidget] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.legends: dict[str, pg.LegendItem] = {}
+
+        def add_plot(name: str, ylabel: str, log_y: bool = False) -> pg.PlotItem:
+            w = style.plot_widget()
+            p = w.getPlotItem()
+            style.style_plot(p, left=ylabel)
+            p.getAxis("left").setWidth(78)
+            p.setLogMode(y=log_y)
+            if log_y:  # the y range is snapped to whole decades in _fit_decades, which labels them
+                p.enableAutoRange(axis="y", enable=False)
+            p.setMouseEnabled(x=True, y=False)
+            if self.plots:
+                p.setXLink(next(iter(self.plots.values())))
+            p.getAxis("bottom").setStyle(showValues=True)
+            self.plots[name], self.widgets[name] = p, w
+            self.legends[name] = style.legend(p, offset=(-8, 4), columns=2)
+            layout.addWidget(w, 1)
+            return p
+
+        def curve(plot: str, key: str, name: str, colour: str, width: float = style.LINE_WIDTH,
+                  dash: str = "solid") -> pg.PlotDataItem:
+            c = pg.PlotDataItem(pen=style.pen(colour, width=width, style=dash))
+            c.setDownsampling(auto=True, method="peak")
+            c.setClipToView(True)
+            self.plots[plot].addItem(c)
+            self.legends[plot].addItem(c, name)
+            self.curves[key] = c
+            return c
+
+        def hline(plot: str, value: float, text: str, colour: str = "reference", position: float = 0.02,
+                  above: bool = True) -> pg.InfiniteLine:
+            anchor = (0, 1) if above else (0, 0)
+            line = pg.InfiniteLine(pos=value, angle=0, pen=style.pen(colour, width=1.5, style="dash"),
+                                   label=text, labelOpts={"position": position, "color": style.COLORS.get(colour, colour),
+                                                          "anchors": [anchor, anchor]})
+            line.label.setFont(style.tick_font())
+            self.plots[plot].addItem(line, ignoreBounds=False)
+            return line
+
+        # 1. losses and the values they take at the equilibrium D = 1/2
+        add_plot("loss", "loss")
+        curve("loss", "d_loss", "D loss", "d_loss")
+        curve("loss", "g_loss", "G loss", "g_loss")
+        self.loss_refs = {
+            "d": hline("loss", 0.0, "", "d_loss", position=0.02, above=True),
+            "g": hline("loss", 0.0, "", "g_loss", position=0.45, above=True),
+        }
+        # 2. JSD with its sampling-noise floor and its ceiling log 2
+        add_plot("jsd", "JSD (nats)")
+        curve("jsd", "jsd", "JSD(P_data ‖ P_G)", "d_star")
+        curve("jsd", "jsd_floor", "noise floor", "floor", dash="dash")
+        self.jsd_max = hline("jsd", LOG2, "max: log 2 (disjoint supports)", above=False)
+        # 3. both KL directions (log scale: they span orders of magnitude), and the MLE fits' KL
+        add_plot("kl", "KL (nats)", log_y=True)
+        curve("kl", "kl_data_g", "KL(P_data ‖ P_G)", "d")
+        curve("kl", "kl_g_data", "KL(P_G ‖ P_data)", "kl_g_data")
+        curve("kl", "kl_mle_gauss", "KL(P_data ‖ MLE Gaussian)", "mle_gauss", width=2, dash="dash")
+        curve("kl", "kl_mle_gmm", "KL(P_data ‖ MLE mixture)", "mle_gmm", width=2, dash="dashdot")
+        # 4. the game's value against its bound at D*
+        add_plot("value", "V(G, D) (nats)")
+        curve("value", "value", "V(G, D) estimated", "value")
+        curve("value", "value_bound", "V(G, D*) = −2 log 2 + 2 JSD", "value_bound", dash="dash")
+        self.value_min = hline("value", -2 * LOG2, "global minimum −2 log 2 (P_G = P_data)")
+        self.value_note = QLabel(self)
+        self.value_note.setWordWrap(True)
+        self.value_note.setStyleSheet(style.NOTE_STYLE)
+        self.value_note.hide()
+        layout.addWidget(self.value_note)
+        # 5. mode coverage
+        add_plot("modes", "fraction")
+        curve("modes", "modes_fraction", "modes captured", "modes")
+        curve("modes", "hq_fraction", "high-quality samples", "hq")
+        self.plots["modes"].setYRange(0, 1.05, padding=0)
+        self.plots["modes"].enableAutoRange(axis="y", enable=False)
+        # 6. gradient norms (log scale)
+        add_plot("grad", "‖∇‖ (log)", log_y=True)
+        curve("grad", "g_grad_norm", "‖∇θ G loss‖", "grad")
+        curve("grad", "d_grad_norm", "‖∇ D loss‖", "d", width=1.5)
+
+    # ------------------------------------------------------------------
+    def _set(self, key: str, data: tuple[np.ndarray, np.ndarray] | None) -> bool:
+        c = self.curves[key]
+        if data is None or len(data[0]) == 0:
+            c.setData([], [])
+            c.setVisible(False)
+            return False
+        c.setData(*data)
+        c.setVisible(True)
+        return True
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        self._show_losses(snap)
+
+        has_jsd = self._set("jsd", series(snap, "jsd"))
+        self._set("jsd_floor", series(snap, "jsd_floor"))
+        self.widgets["jsd"].setVisible(has_jsd)
+
+        shown = [self._set(k, series(snap, k, positive=True))
+                 for k in ("kl_data_g", "kl_g_data", "kl_mle_gauss", "kl_mle_gmm")]
+        self.widgets["kl"].setVisible(any(shown))
+        self._fit_decades("kl")
+
+        self._show_value(snap)
+        self._show_modes(snap)
+
+        shown = [self._set(k, series(snap, k, positive=True)) for k in ("g_grad_norm", "d_grad_norm")]
+        self.widgets["grad"].setVisible(any(shown))
+        self._fit_decades("grad")
+        self._label_bottom_plot()
+
+    def _fit_decades(self, name: str) -> None:
+        """Show the visible curves of a log plot between whole decades, so decade labels always exist."""
+        lows, highs = [], []
+        for c in self.plots[name].listDataItems():
+            if c.isVisible():
+                _, y = c.getOriginalDataset()
+                if y is not None and len(y):
+                    lows.append(float(np.min(y)))
+                    highs.append(float(np.max(y)))
+        if not lows:
+            return
+        lo, hi = math.floor(math.log10(min(lows))), math.ceil(math.log10(max(highs)))
+        span = (lo, hi if hi > lo else lo + 1)
+        if span != self._decades.get(name):
+            self._decades[name] = span
+            self.plots[name].setYRange(*span, padding=0.1)  # room for the end labels
+            decades = range(span[0], span[1] + 1)
+            step = max(1, math.ceil(len(decades) / 6))  # at most ~6 labels however wide the range
+            major = [(k, f"{10.0 ** k:g}") for k in decades if (k - span[0]) % step == 0]
+            inside = [(k, m) for k in decades for m in range(2, 10) if k + math.log10(m) < span[1]]
+            label = len(decades) <= 3  # a short range also labels 2x and 5x
+            minor = [(k + math.log10(m), f"{m * 10.0 ** k:g}" if label and m in (2, 5) else "") for k, m in inside]
+            self.plots[name].getAxis("left").setTicks([major, minor])
+
+    def _label_bottom_plot(self) -> None:
+        """Step values and the axis label only under the lowest visible plot: the others share it."""
+        visible = [name for name, w in self.widgets.items() if not w.isHidden()]
+        bottom = visible[-1] if visible else None
+        if bottom == self._bottom:
+            return
+        self._bottom = bottom
+        for name, p in self.plots.items():
+            axis = p.getAxis("bottom")
+            axis.setStyle(showValues=name == bottom)
+            style.style_axis(axis, "step" if name == bottom else None)
+            axis.showLabel(name == bottom)
+
+    def _show_losses(self, snap: Snapshot) -> None:
+        a = self._set("d_loss", series(snap, "d_loss"))
+        b = self._set("g_loss", series(snap, "g_loss"))
+        self.widgets["loss"].setVisible(a or b)
+        kind = snap.config.loss
+        if kind != self._loss_kind:
+            self._loss_kind = kind
+            refs = LOSS_REFERENCES.get(kind, {})
+            for who, line in self.loss_refs.items():
+                if who in refs:
+                    value, text = refs[who]
+                    line.setValue(value)
+                    line.label.setFormat(text)
+                    line.show()
+                else:
+                    line.hide()
+            style.set_title(self.plots["loss"], f"losses ({kind})" + ("" if refs else
+                            ": no D = ½ reference for this objective"))
+
+    def _show_value(self, snap: Snapshot) -> None:
+        a = self._set("value", series(snap, "value"))
+        b = self._set("value_bound", series(snap, "value_bound"))
+        if snap.critic:
+            self.value_note.setText(
+                f"V(G, D) and its bound −2 log 2 + 2 JSD do not apply: loss = {snap.config.loss} trains D "
+                "as a critic (a score, not a probability), so log D(x) is undefined.")
+        self.value_note.setVisible(bool(snap.critic))
+        self.widgets["value"].setVisible((a or b) and not snap.critic)
+
+    def _show_modes(self, snap: Snapshot) -> None:
+        captured, total = series(snap, "modes_captured"), series(snap, "modes_total")
+        frac = None
+        if captured is not None and total is not None:
+            hist = snap.metric_history if "modes_captured" in snap.metric_history else snap.history
+            c = np.asarray(hist["modes_captured"], dtype=float)
+            t = np.asarray(hist["modes_total"], dtype=float)
+            x = np.asarray(hist["step"], dtype=float)
+            n = min(len(c), len(t), len(x))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                f = c[:n] / t[:n]
+            keep = np.isfinite(f) & np.isfinite(x[:n])
+            frac = (x[:n][keep], f[keep])
+        a = self._set("modes_fraction", frac)
+        b = self._set("hq_fraction", series(snap, "hq_fraction"))
+        label = self.legends["modes"].getLabel(self.curves["modes_fraction"])
+        if "modes_captured" in snap.metrics and "modes_total" in snap.metrics:
+            label.setText(f"modes captured ({snap.metrics['modes_captured']:.0f}/{snap.metrics['modes_total']:.0f})")
+        else:
+            label.setText("modes captured")
+        hq_label = self.legends["modes"].getLabel(self.curves["hq_fraction"])
+        hq = snap.metrics.get("hq_fraction")
+        hq_label.setText("high-quality samples" + (f" ({100 * hq:.1f}%)" if hq is not None and math.isfinite(hq)
+                                                   else ""))
+        self.widgets["modes"].setVisible(a or b)
+
+    def clear(self) -> None:
+        for c in self.curves.values():
+            c.setData([], [])
+        self.value_note.hide()
+
+
+__all__ = ["MetricsView", "series", "LOSS_REFERENCES"]

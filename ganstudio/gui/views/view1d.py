@@ -1,0 +1,255 @@
+"""A live version of figure 1 of Goodfellow et al. 2014: P_data, P_G, D and D* on one x axis,
+with the latent-to-sample mapping drawn underneath so a class sees *where* G sends each z.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ganstudio.core.snapshot import Snapshot
+
+from . import style
+from .style import LayerToolbar
+
+MAPPED_POINTS = 50  # how many fixed z are drawn with their line to G(z)
+AXIS_WIDTH = 76  # fixed axis widths keep the mapping strip aligned with the plot above
+D_RANGE = (-0.02, 1.05)
+
+
+def finite_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop points a plot must never draw (NaN or inf in either coordinate)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]
+
+
+class View1D(QWidget):
+    """Densities on the left axis, D(x) in [0, 1] on the right axis, z -> G(z) below."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._extent: tuple[float, float] | None = None
+        self._critic: bool | None = None
+        self._map_label = ""
+
+        self.toolbar = LayerToolbar(self)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(style.BACKGROUND)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.toolbar)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(style.NOTE_STYLE)
+        self.note.hide()
+        layout.addWidget(self.note)
+        layout.addWidget(self.graphics, 1)
+
+        # --- legend across the top, then the density plot, then the mapping strip ---
+        self.legend = pg.LegendItem(
+            colCount=3,
+            labelTextColor=style.FOREGROUND,
+            labelTextSize=style.LEGEND_TEXT_SIZE,
+            brush=pg.mkBrush(255, 255, 255, 0),
+        )
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self.plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
+        self.mapping: pg.PlotItem = self.graphics.addPlot(row=2, col=0)
+        self.graphics.ci.layout.setRowStretchFactor(1, 3)
+        self.graphics.ci.layout.setRowStretchFactor(2, 1)
+
+        p = self.plot
+        style.style_plot(p, left="density", bottom="x")
+        p.showAxis("right")
+        p.getAxis("left").setWidth(AXIS_WIDTH)
+        p.getAxis("right").setWidth(AXIS_WIDTH)
+        p.setMouseEnabled(x=True, y=False)
+        self.d_view = pg.ViewBox(enableMouse=False)
+        p.scene().addItem(self.d_view)
+        p.getAxis("right").linkToView(self.d_view)
+        self.d_view.setXLink(p.vb)
+        self.d_view.setYRange(*D_RANGE, padding=0)
+        p.vb.sigResized.connect(self._sync_d_view)
+
+        self.curves: dict[str, pg.PlotDataItem] = {
+            "p_data": p.plot(pen=style.pen("data")),
+            "p_g": p.plot(pen=style.pen("gen")),
+            "mle_gauss": p.plot(pen=style.pen("mle_gauss", width=2.5, style="dash")),
+            "mle_gmm": p.plot(pen=style.pen("mle_gmm", width=2.5, style="dashdot")),
+            "d": pg.PlotDataItem(pen=style.pen("d", style="dash")),
+            "d_star": pg.PlotDataItem(pen=style.pen("d_star", width=3.5, style="dot")),
+        }
+        self.half_line = pg.InfiniteLine(pos=0.5, angle=0, pen=style.pen("reference", width=1, style="dot"))
+        self.d_view.addItem(self.half_line)
+        self.d_view.addItem(self.curves["d"])
+        self.d_view.addItem(self.curves["d_star"])
+        self.modes_captured = pg.ScatterPlotItem(
+            symbol="star", size=18, pen=style.pen("data", width=1), brush=style.brush("captured"), pxMode=True
+        )
+        self.modes_missed = pg.ScatterPlotItem(symbol="x", size=16, pen=None, brush=style.brush("missed"), pxMode=True)
+        p.addItem(self.modes_captured)
+        p.addItem(self.modes_missed)
+
+        self._names = {
+            "p_data": "p_data(x)",
+            "p_g": "p_G(x) (estimated)",
+            "mle_gauss": "max-likelihood Gaussian",
+            "mle_gmm": "max-likelihood mixture",
+        }
+        for key in ("p_data", "p_g", "mle_gauss", "mle_gmm", "d", "d_star"):
+            self.legend.addItem(self.curves[key], self._names.get(key, key))
+        self.legend.addItem(self.modes_captured, "mode captured")
+        self.legend.addItem(self.modes_missed, "mode missed")
+        self._set_d_labels(critic=False)
+
+        # --- latent mapping: z on the lower line, G(z) on the upper one (figure 1 of the paper) ---
+        m = self.mapping
+        style.style_plot(m)
+        m.setXLink(p)
+        m.setMouseEnabled(x=False, y=False)
+        m.showGrid(x=False, y=False)
+        m.setYRange(-0.25, 1.25, padding=0)
+        m.getAxis("bottom").setStyle(showValues=False, tickLength=0)
+        m.getAxis("left").setTicks([[(0.0, "z"), (1.0, "G(z)")], []])
+        m.getAxis("left").setWidth(AXIS_WIDTH)
+        m.showAxis("right")
+        right = m.getAxis("right")
+        right.setStyle(showValues=False, tickLength=0)
+        right.setPen(pg.mkPen(style.BACKGROUND))
+        right.setWidth(AXIS_WIDTH)
+        self.baselines = m.plot(pen=style.pen("manifold", width=1.5), connect="pairs")
+        self.map_lines = m.plot(pen=style.pen("gen", width=1.5, alpha=150), connect="pairs")
+        self.z_points = pg.ScatterPlotItem(size=7, pen=None, brush=style.brush("gen"), pxMode=True)
+        self.gz_points = pg.ScatterPlotItem(size=7, pen=None, brush=style.brush("gen"), pxMode=True)
+        m.addItem(self.z_points)
+        m.addItem(self.gz_points)
+
+        # --- layer toggles ---
+        self.toolbar.add("mle_gauss", "Gaussian MLE", [self.curves["mle_gauss"]], True,
+                         "Maximum-likelihood Gaussian fitted to the data: minimises KL(P_data || N).")
+        self.toolbar.add("mle_gmm", "Mixture MLE", [self.curves["mle_gmm"]], False,
+                         "Maximum-likelihood Gaussian mixture (EM) fitted to the same data.")
+        self.toolbar.add("d", "D(x)", [self.curves["d"]], True, "The learned discriminator's output on the grid.")
+        self.toolbar.add("d_star", "D*(x)", [self.curves["d_star"]], True,
+                         "Optimal discriminator for the current G: D* = p_data / (p_data + p_G).")
+        self.toolbar.add("mapping", "z → G(z)", [self.mapping], True,
+                         f"Lines from {MAPPED_POINTS} fixed latent values z to the samples G(z).")
+        self.toolbar.add("modes", "Modes", [self.modes_captured, self.modes_missed], True,
+                         "Mode centres of the mixture; a star when the generator has captured it.")
+        self.toolbar.finish()
+        self.legend.sigSampleClicked.connect(self.toolbar.sync_from_items)
+
+    # ------------------------------------------------------------------
+    def _sync_d_view(self) -> None:
+        self.d_view.setGeometry(self.plot.vb.sceneBoundingRect())
+        self.d_view.linkedViewChanged(self.plot.vb, self.d_view.XAxis)
+
+    def _set_d_labels(self, critic: bool) -> None:
+        if critic == self._critic:
+            return
+        self._critic = critic
+        d_label = "critic f(x), min-max scaled" if critic else "D(x) learned"
+        self.legend.getLabel(self.curves["d"]).setText(d_label)
+        self.legend.getLabel(self.curves["d_star"]).setText("D*(x) = p_data / (p_data + p_G)")
+        axis_label = "critic scaled to [0,1]; D* probability" if critic else "D(x), D*(x)  (probability)"
+        style.style_axis(self.plot.getAxis("right"), axis_label, colour="d")
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        if snap.dim != 1:
+            raise ValueError(f"View1D shows 1D distributions; this snapshot is {snap.dim}D")
+        xs = np.asarray(snap.grid.xs, dtype=float)
+        extent = (float(snap.grid.extent[0]), float(snap.grid.extent[1]))
+        if extent != self._extent:
+            self._extent = extent
+            self.plot.setXRange(*extent, padding=0.01)
+            self.baselines.setData([extent[0], extent[1], extent[0], extent[1]], [0, 0, 1, 1])
+        self._set_d_labels(bool(snap.critic))
+
+        for key, arr in (
+            ("p_data", snap.p_data_grid),
+            ("p_g", snap.p_g_grid),
+            ("mle_gauss", snap.mle_gauss_grid),
+            ("mle_gmm", snap.mle_gmm_grid),
+            ("d_star", snap.d_star_grid),
+        ):
+            self.curves[key].setData(*finite_xy(xs, arr))
+        d = np.asarray(snap.d_grid, dtype=float)
+        if snap.critic:
+            d = _minmax(d)
+        self.curves["d"].setData(*finite_xy(xs, d))
+
+        if snap.critic:
+            self.note.setText(
+                f"loss = {snap.config.loss}: D is a critic, whose output is a score, not a probability. "
+                "Its curve is min-max scaled to [0, 1] to show its shape only; D* is the optimum of the "
+                "original probability game, not of this critic, so the two are not on one scale.")
+        self.note.setVisible(bool(snap.critic))
+
+        self._show_modes(snap)
+        self._show_mapping(snap, extent)
+
+    def _show_modes(self, snap: Snapshot) -> None:
+        if snap.modes is None:
+            self.modes_captured.setData([], [])
+            self.modes_missed.setData([], [])
+            return
+        c = np.asarray(snap.modes.centres, dtype=float)[:, 0]
+        cap = np.asarray(snap.modes.captured, dtype=bool)
+        self.modes_captured.setData(c[cap], np.zeros(int(cap.sum())))
+        self.modes_missed.setData(c[~cap], np.zeros(int((~cap).sum())))
+
+    def _show_mapping(self, snap: Snapshot, extent: tuple[float, float]) -> None:
+        z = np.asarray(snap.latent, dtype=float)[:, 0]
+        gz = np.asarray(snap.fake, dtype=float)[:, 0]
+        n = len(z)
+        if n == 0:
+            self.map_lines.setData([], [])
+            self.z_points.setData([], [])
+            self.gz_points.setData([], [])
+            return
+        # the same fixed z every snapshot, spread evenly over their range, so lines can be followed
+        idx = np.argsort(z, kind="stable")[np.linspace(0, n - 1, min(MAPPED_POINTS, n)).round().astype(int)]
+        lo, hi = float(z.min()), float(z.max())
+        scale = (extent[1] - extent[0]) / (hi - lo) if hi > lo else 0.0
+        zpos = extent[0] + (z[idx] - lo) * scale if scale else np.full(len(idx), 0.5 * (extent[0] + extent[1]))
+        g = gz[idx]
+        keep = np.isfinite(zpos) & np.isfinite(g)
+        zpos, g = zpos[keep], g[keep]
+        xs = np.empty(2 * len(g))
+        ys = np.empty(2 * len(g))
+        xs[0::2], xs[1::2] = zpos, g
+        ys[0::2], ys[1::2] = 0.0, 1.0
+        self.map_lines.setData(xs, ys)
+        self.z_points.setData(zpos, np.zeros(len(zpos)))
+        self.gz_points.setData(g, np.ones(len(g)))
+        label = f"fixed latent z₁ ∈ [{lo:.2f}, {hi:.2f}], stretched to the x range, mapped by G"
+        if label != self._map_label:
+            self._map_label = label
+            style.style_axis(self.mapping.getAxis("bottom"), label)
+
+    def clear(self) -> None:
+        for item in self.curves.values():
+            item.setData([], [])
+        for item in (self.modes_captured, self.modes_missed, self.z_points, self.gz_points):
+            item.setData([], [])
+        self.map_lines.setData([], [])
+        self._map_label = ""
+        style.style_axis(self.mapping.getAxis("bottom"), "")
+        self.note.hide()
+
+
+def _minmax(a: np.ndarray) -> np.ndarray:
+    finite = np.isfinite(a)
+    if not finite.any():
+        return a
+    lo, hi = float(a[finite].min()), float(a[finite].max())
+    if hi <= lo:
+        return np.where(finite, 0.5, np.nan)
+    return (a - lo) / (hi - lo)
+
+
+__all__ = ["View1D", "finite_xy"]

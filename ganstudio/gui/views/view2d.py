@@ -1,0 +1,290 @@
+"""The 2D game board: D (or D*) as a heat map under real and fake samples, with the
+generator's manifold, the pull of D on each fake point, and the mixture's modes.
+
+Every layer is one plot item built in __init__; a snapshot only calls setData/setImage,
+so a frame costs a handful of numpy copies however long training runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QTransform
+from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from ganstudio.core.snapshot import Snapshot
+
+from . import style
+from .style import LayerToolbar
+
+ARROWS = 150  # fake points that get a gradient arrow (the first ones: the same points every frame)
+ARROW_FRACTION = 0.06  # longest arrow, as a fraction of the plot's width
+HEAD_FRACTION = 0.3  # arrow head length, as a fraction of the arrow
+HEAD_ANGLE = np.deg2rad(25.0)
+CONTOURS = (0.25, 0.5, 0.75)  # D* levels drawn as contours; 0.5 is where p_data = p_G
+HEAT_SOURCES = ("D(x)", "D*(x)", "off")
+
+
+class View2D(QWidget):
+    """Real and fake samples over D; toggles for every layer; aspect ratio locked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._extent: tuple[float, ...] | None = None
+        self._critic: bool | None = None
+        self._snap: Snapshot | None = None
+        self._contour_step: int | None = None
+        self._contour_extent: tuple[float, ...] | None = None
+
+        self.toolbar = LayerToolbar(self)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(style.BACKGROUND)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.toolbar)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(style.NOTE_STYLE)
+        self.note.hide()
+        layout.addWidget(self.note)
+        layout.addWidget(self.graphics, 1)
+
+        p: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
+        self.plot = p
+        style.style_plot(p, left="x₂", bottom="x₁")
+        p.setAspectLocked(True)
+        p.showGrid(x=False, y=False)
+
+        # --- heat map of D or D*, with its colour bar ---
+        self.heat = pg.ImageItem(axisOrder="row-major")
+        self.heat.setOpacity(style.HEATMAP_OPACITY)
+        self.heat.setZValue(-10)
+        p.addItem(self.heat)
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=style.HEATMAP, interactive=False, width=18)
+        self.colorbar.setImageItem(self.heat, insert_in=p)
+        for name in ("left", "top", "bottom"):
+            self.colorbar.getAxis(name).setPen(pg.mkPen(style.FOREGROUND))
+        style.style_axis(self.colorbar.axis, "D(x)")
+        self.contours = [pg.IsocurveItem(level=v, pen=style.pen("d_star", width=3 if v == 0.5 else 1.5,
+                                                                     style="solid" if v == 0.5 else "dash"),
+                                         axisOrder="row-major") for v in CONTOURS]
+        for c in self.contours:
+            c.setZValue(-5)
+            p.addItem(c, ignoreBounds=True)
+
+        # --- the generator's manifold: the image of a latent grid, one item for all lines ---
+        self.manifold = p.plot(pen=style.pen("manifold", width=1, alpha=140), connect="finite")
+        self.manifold.setZValue(-2)
+
+        # --- samples: one scatter per set, styles fixed once ---
+        self.real = pg.ScatterPlotItem(size=5, pen=None, brush=style.brush("data", 170), pxMode=True,
+                                       name="real x ~ P_data")
+        self.fake = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#ffffff", width=0.8), brush=style.brush("gen"),
+                                       pxMode=True, name="fake G(z), fixed z")
+        p.addItem(self.real)
+        p.addItem(self.fake)
+
+        # --- gradient of D at fake points: segments and heads in one connect='pairs' item ---
+        self.arrows = p.plot(pen=style.pen("arrows", width=2), connect="pairs")
+        self.arrows.setZValue(5)
+
+        # --- mode centres, captured or not ---
+        self.modes_captured = pg.ScatterPlotItem(symbol="star", size=20, pen=pg.mkPen(style.FOREGROUND, width=1.2),
+                                                 brush=style.brush("captured"), pxMode=True)
+        self.modes_missed = pg.ScatterPlotItem(symbol="o", size=16, pen=style.pen("missed", width=3),
+                                               brush=pg.mkBrush(0, 0, 0, 0), pxMode=True)
+        for item in (self.modes_captured, self.modes_missed):
+            item.setZValue(1)  # under the samples: a captured mode's fakes stay visible on its star
+            p.addItem(item)
+        self.real.setZValue(2)
+        self.fake.setZValue(3)
+
+        # the legend sits beside the plot, never over the data
+        self.legend = pg.LegendItem(labelTextColor=style.FOREGROUND, labelTextSize=style.LEGEND_TEXT_SIZE,
+                                    brush=pg.mkBrush(255, 255, 255, 0))
+        self.graphics.addItem(self.legend, row=0, col=1)
+        self.graphics.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+        self.legend.addItem(self.real, "real x ~ P_data")
+        self.legend.addItem(self.fake, "fake G(z), fixed z")
+        self.legend.addItem(self.arrows, "∇ₓ D at fakes")
+        self.legend.addItem(self.manifold, "G(latent grid)")
+        # IsocurveItem has no legend sample of its own: an empty curve with its pen stands in
+        self.contour_key = pg.PlotDataItem(pen=self.contours[1].pen)
+        p.addItem(self.contour_key)
+        self.legend.addItem(self.contour_key, "D* = ½ (p_data = p_G)")
+        self.legend.addItem(self.modes_captured, "mode captured")
+        self.legend.addItem(self.modes_missed, "mode missed")
+        self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+
+        # --- toolbar ---
+        tb = self.toolbar
+        heat_label = QLabel("Heat map:", tb)
+        self.heat_source = QComboBox(tb)
+        self.heat_source.addItems(HEAT_SOURCES)
+        self.heat_source.setToolTip("Colour the plane by the learned D(x), by the optimal "
+                                    "D*(x) = p_data / (p_data + p_G), or not at all.")
+        self.heat_source.currentIndexChanged.connect(self._heat_source_changed)
+        tb.add_widget(heat_label)
+        tb.add_widget(self.heat_source)
+        tb.add("real", "Real", [self.real], True, "Samples of P_data.")
+        tb.add("fake", "Fake", [self.fake], True, "G(z) for a fixed batch of z, so each point can be followed.")
+        tb.add("contours", "D* contours", [*self.contours, self.contour_key], True,
+               "Contours of D* at 0.25, 0.5 and 0.75; on the solid 0.5 line p_data = p_G.")
+        tb.add("manifold", "Manifold", [self.manifold], True,
+               "The image under G of a grid in the first two latent coordinates.")
+        tb.add("arrows", "∇D arrows", [self.arrows], True,
+               f"Gradient of D's output at {ARROWS} fake points: where the generator is pushed. "
+               "Lengths are relative to the longest.")
+        tb.add("modes", "Modes", [self.modes_captured, self.modes_missed], True,
+               "Mixture mode centres: a star when captured (a high-quality sample within 3σ), a ring when missed.")
+        tb.finish()
+        self.legend.sigSampleClicked.connect(tb.sync_from_items)
+
+    # ------------------------------------------------------------------
+    def _heat_source_changed(self, _index: int) -> None:
+        if self._snap is not None:
+            self._show_heat(self._snap)
+
+    def heat_source_key(self) -> str:
+        return HEAT_SOURCES[self.heat_source.currentIndex()]
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        if snap.dim != 2:
+            raise ValueError(f"View2D shows 2D distributions; this snapshot is {snap.dim}D")
+        self._snap = snap
+        extent = tuple(float(e) for e in snap.grid.extent)
+        if extent != self._extent:
+            self._extent = extent
+            x0, x1, y0, y1 = extent
+            rect = QRectF(x0, y0, x1 - x0, y1 - y0)
+            self.heat.setRect(rect)
+            self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+
+        self._show_heat(snap)
+        if snap.metrics_step != self._contour_step or extent != self._contour_extent:
+            self._show_contours(snap, extent)
+
+        self.real.setData(pos=_finite_rows(snap.real))
+        self.fake.setData(pos=_finite_rows(snap.fake))
+        self.manifold.setData(*_grid_lines(snap.manifold))
+        self.arrows.setData(*_arrows(snap.fake[:ARROWS], snap.fake_grad[:ARROWS], extent))
+        self._show_modes(snap)
+
+    def _show_contours(self, snap: Snapshot, extent: tuple[float, ...]) -> None:
+        """Isocurves are traced in Python, so only when D* changes and on 2x2 block means."""
+        self._contour_step, self._contour_extent = snap.metrics_step, extent
+        d_star = np.nan_to_num(np.asarray(snap.d_star_grid, dtype=float), nan=0.5, posinf=1.0, neginf=0.0)
+        ny, nx = d_star.shape
+        if ny % 2 == 0 and nx % 2 == 0 and min(ny, nx) > 64:
+            d_star = d_star.reshape(ny // 2, 2, nx // 2, 2).mean(axis=(1, 3))
+            ny, nx = d_star.shape
+        x0, x1, y0, y1 = extent
+        tr = QTransform()  # isocurves live in cell-index space: map the cells onto the plane
+        tr.translate(x0, y0)
+        tr.scale((x1 - x0) / nx, (y1 - y0) / ny)
+        for c in self.contours:
+            c.setTransform(tr)
+            c.setData(d_star)
+
+    def _show_heat(self, snap: Snapshot) -> None:
+        key = self.heat_source_key()
+        critic = bool(snap.critic)
+        self.heat.setVisible(key != "off")
+        self.colorbar.setVisible(key != "off")
+        if key == "off":
+            self.note.hide()
+            return
+        if key == "D*(x)":
+            img, levels, label = snap.d_star_grid, (0.0, 1.0), "D*(x)"
+        elif critic:
+            img, label = snap.d_grid, "critic f(x) (score)"
+            levels = _symmetric_levels(np.asarray(img, dtype=float))
+        else:
+            img, levels, label = snap.d_grid, (0.0, 1.0), "D(x)"
+        img = np.asarray(img, dtype=np.float32)
+        self.heat.setImage(np.where(np.isfinite(img), img, np.nan), autoLevels=False)
+        self.colorbar.setLevels(levels)
+        style.style_axis(self.colorbar.axis, label)
+        if critic and key == "D(x)":
+            self.note.setText(f"loss = {snap.config.loss}: D is a critic, so its colour is a score "
+                              "(levels symmetric about 0), not a probability; choose D*(x) to see the "
+                              "probability game's optimum.")
+            self.note.show()
+        else:
+            self.note.hide()
+
+    def _show_modes(self, snap: Snapshot) -> None:
+        if snap.modes is None:
+            self.modes_captured.setData(pos=np.zeros((0, 2)))
+            self.modes_missed.setData(pos=np.zeros((0, 2)))
+            return
+        c = np.asarray(snap.modes.centres, dtype=float)
+        cap = np.asarray(snap.modes.captured, dtype=bool)
+        self.modes_captured.setData(pos=c[cap])
+        self.modes_missed.setData(pos=c[~cap])
+
+    def clear(self) -> None:
+        self._snap = None
+        empty = np.zeros((0, 2))
+        for item in (self.real, self.fake, self.modes_captured, self.modes_missed):
+            item.setData(pos=empty)
+        self.manifold.setData([], [])
+        self.arrows.setData([], [])
+        self.heat.clear()
+        for c in self.contours:
+            c.setData(None)
+        self._contour_step = self._contour_extent = None
+        self.note.hide()
+
+
+def _finite_rows(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, dtype=float)
+    return a[np.isfinite(a).all(axis=1)]
+
+
+def _symmetric_levels(a: np.ndarray) -> tuple[float, float]:
+    finite = a[np.isfinite(a)]
+    m = float(np.max(np.abs(finite))) if finite.size else 1.0
+    m = m if m > 0 else 1.0
+    return (-m, m)
+
+
+def _grid_lines(manifold: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows then columns of a (rows, cols, 2) grid as one polyline broken by NaN."""
+    if manifold is None or manifold.ndim != 3 or manifold.shape[2] < 2:
+        return np.zeros(0), np.zeros(0)
+    m = np.asarray(manifold[..., :2], dtype=float)
+    rows, cols = m.shape[:2]
+    gap = np.full((1, 2), np.nan)
+    parts = [np.vstack([m[i], gap]) for i in range(rows)] + [np.vstack([m[:, j], gap]) for j in range(cols)]
+    pts = np.vstack(parts)
+    pts[~np.isfinite(pts).all(axis=1)] = np.nan
+    return pts[:, 0], pts[:, 1]
+
+
+def _arrows(points: np.ndarray, grads: np.ndarray, extent: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Shaft and two head strokes per arrow as segment pairs, lengths relative to the longest."""
+    p = np.asarray(points, dtype=float)[:, :2]
+    g = np.asarray(grads, dtype=float)[:, :2]
+    keep = np.isfinite(p).all(axis=1) & np.isfinite(g).all(axis=1)
+    p, g = p[keep], g[keep]
+    norm = np.linalg.norm(g, axis=1)
+    if len(p) == 0 or not np.any(norm > 0):
+        return np.zeros(0), np.zeros(0)
+    top = float(np.percentile(norm[norm > 0], 95))
+    length = ARROW_FRACTION * (extent[1] - extent[0]) * np.minimum(norm / top, 1.0)
+    unit = g / np.where(norm > 0, norm, 1.0)[:, None]
+    tip = p + unit * length[:, None]
+    head = HEAD_FRACTION * length[:, None]
+    c, s = np.cos(HEAD_ANGLE), np.sin(HEAD_ANGLE)
+    back = -unit
+    left = np.stack([c * back[:, 0] - s * back[:, 1], s * back[:, 0] + c * back[:, 1]], axis=1)
+    right = np.stack([c * back[:, 0] + s * back[:, 1], -s * back[:, 0] + c * back[:, 1]], axis=1)
+    segs = np.stack([p, tip, tip, tip + head * left, tip, tip + head * right], axis=1).reshape(-1, 2)
+    return segs[:, 0], segs[:, 1]
+
+
+__all__ = ["View2D"]
