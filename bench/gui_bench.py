@@ -1,0 +1,220 @@
+"""GUI performance benchmark: what the open window costs the trainer, and how responsive it stays.
+
+    python bench/gui_bench.py [--preset ring-8] [--seconds 10] [--minutes M]
+
+Measures in one run, one process:
+  (a) headless steps/s of the preset's trainer (a bare `trainer.step()` loop, like `train`);
+  (b) steps/s with the main window open (offscreen) and its views updating, plus the
+      frames per second the views actually draw; target ratio (b)/(a) >= 0.9, views >= 25 fps;
+  (c) GUI event-loop latency while training: a 10 ms QTimer records how late each tick
+      fires; target max stall < 50 ms;
+  (d) resident memory (RSS) over the run; with --minutes M the window phase lasts M
+      minutes and the growth after the first minute is reported (target < 50 MB, total < 1 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+TICK_MS = 10
+
+
+def rss_mb() -> float:
+    """Resident set size of this process now (Linux /proc; else the peak from getrusage)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def headless(config, seconds: float, threads: int | None) -> float:
+    import torch
+
+    from ganstudio.core.trainer import Trainer
+
+    if threads:
+        torch.set_num_threads(threads)
+    trainer = Trainer(config)
+    for _ in range(20):  # warm-up: allocator, autograd graph caches
+        trainer.step()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        trainer.step()
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
+class PaintCounter:
+    """Counts paint events that reach the sample view's viewport: the frames a user really sees."""
+
+    def __init__(self, widget) -> None:
+        from PySide6.QtCore import QEvent, QObject
+        from PySide6.QtWidgets import QGraphicsView
+
+        counter = self
+
+        class Filter(QObject):
+            def eventFilter(self, obj, event):  # noqa: N802 (Qt name)
+                if event.type() == QEvent.Type.Paint:
+                    counter.count += 1
+                return False
+
+        self.count = 0
+        self._filter = Filter()
+        views = widget.findChildren(QGraphicsView)
+        self.target = views[0].viewport() if views else widget
+        self.target.installEventFilter(self._filter)
+
+
+def windowed(preset: str, seconds: float, minutes: float | None):
+    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ganstudio.gui.app import ensure_app
+    from ganstudio.gui.main_window import MainWindow
+
+    app = ensure_app(headless=True)
+    settings = QSettings(os.path.join(os.environ.get("TMPDIR", "/tmp"), "gan-studio-bench.ini"),
+                         QSettings.Format.IniFormat)
+    settings.clear()
+    window = MainWindow(preset=preset, settings=settings)
+    window.resize(1600, 1000)
+    window.show()
+    while window.last_snapshot is None:
+        app.processEvents()
+        time.sleep(0.01)
+
+    lateness: list[float] = []
+    clock = QElapsedTimer()
+    last = [0.0]
+
+    def tick():
+        now = clock.nsecsElapsed() / 1e6
+        lateness.append(now - last[0] - TICK_MS)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(tick)
+
+    paints = PaintCounter(window.samples.currentWidget())
+    duration = minutes * 60 if minutes else seconds
+    rss: list[tuple[float, float]] = []
+    state = {}
+
+    def begin():  # after a short warm-up, so start-up costs are not counted
+        state["t0"] = time.perf_counter()
+        state["step0"] = window.last_snapshot.step
+        state["frames0"] = window.frames_drawn
+        state["paints0"] = paints.count
+        lateness.clear()
+
+    def sample_rss():
+        rss.append((time.perf_counter(), rss_mb()))
+
+    def finish():
+        state["t1"] = time.perf_counter()
+        state["step1"] = window.last_snapshot.step
+        state["frames1"] = window.frames_drawn
+        state["paints1"] = paints.count
+        app.quit()
+
+    window.transport.play.trigger()
+    clock.start()
+    last[0] = 0.0
+    timer.start()
+    rss_timer = QTimer()
+    rss_timer.setInterval(1000)
+    rss_timer.timeout.connect(sample_rss)
+    rss_timer.start()
+    QTimer.singleShot(1500, begin)
+    QTimer.singleShot(int(1500 + duration * 1000), finish)
+    sample_rss()
+    app.exec()
+    timer.stop()
+    rss_timer.stop()
+    t0 = time.perf_counter()
+    window.close()
+    close_s = time.perf_counter() - t0
+    wall = state["t1"] - state["t0"]
+    result = {
+        "steps_per_s": (state["step1"] - state["step0"]) / wall,
+        "frames_per_s": (state["frames1"] - state["frames0"]) / wall,
+        "paints_per_s": (state["paints1"] - state["paints0"]) / wall,
+        "max_stall_ms": max(lateness) + TICK_MS if lateness else float("nan"),
+        "p99_stall_ms": sorted(lateness)[int(0.99 * (len(lateness) - 1))] + TICK_MS if lateness else float("nan"),
+        "ticks": len(lateness),
+        "rss": rss,
+        "close_s": close_s,
+        "emitted": window.worker.frames_emitted,
+        "t0": state["t0"],
+    }
+    QApplication.processEvents()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", default="ring-8")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured phase")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="run the window phase this long (memory test: use 10)")
+    args = parser.parse_args(argv)
+
+    from ganstudio.core.presets import load_preset
+
+    config = load_preset(args.preset).config
+    rss_start = rss_mb()
+    print(f"GAN Studio GUI benchmark: preset {args.preset}, {os.cpu_count()} CPU cores, "
+          f"{args.seconds:g} s per phase" + (f", window phase {args.minutes:g} min" if args.minutes else ""))
+    import torch
+
+    default_threads = torch.get_num_threads()
+    head_default = headless(config, args.seconds, threads=None)
+    head_one = headless(config, args.seconds, threads=1)  # what the GUI's worker uses
+    head = max(head_default, head_one)
+    win = windowed(args.preset, args.seconds, args.minutes)
+    ratio = win["steps_per_s"] / head
+
+    rss = win["rss"]
+    after_first_minute = [mb for t, mb in rss if t - win["t0"] >= 60]
+    growth = (rss[-1][1] - after_first_minute[0]) if len(after_first_minute) >= 2 else float("nan")
+    peak = max(mb for _, mb in rss)
+
+    rows = [
+        (f"(a) headless steps/s, {default_threads} torch threads", f"{head_default:,.1f}", ""),
+        ("    headless steps/s, 1 torch thread", f"{head_one:,.1f}", ""),
+        ("(b) steps/s with window open", f"{win['steps_per_s']:,.1f}", ""),
+        ("    ratio (b) / best of (a)", f"{ratio:.3f}", ">= 0.90"),
+        ("    snapshots drawn per second", f"{win['frames_per_s']:.1f}", ">= 25"),
+        ("    sample-view paints per second", f"{win['paints_per_s']:.1f}", ""),
+        ("(c) GUI max interval of a 10 ms timer (ms)", f"{win['max_stall_ms']:.1f}", "< 50"),
+        ("    99th percentile interval (ms)", f"{win['p99_stall_ms']:.1f}", ""),
+        ("(d) RSS at start / peak (MB)", f"{rss_start:.0f} / {peak:.0f}", "< 1024"),
+        ("    RSS growth after the first minute (MB)",
+         "n/a (run < 2 min)" if growth != growth else f"{growth:+.1f}", "< 50"),
+        ("    window close with training running (s)", f"{win['close_s']:.3f}", "< 1"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'value':>18}  target")
+    print("-" * (width + 30))
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:>18}  {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

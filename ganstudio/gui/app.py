@@ -1,0 +1,50 @@
+"""QApplication setup and the GUI entry point used by main.py, `python -m ganstudio` and `ganstudio`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+APP_NAME = "GAN Studio"
+BASE_POINT_SIZE = 11  # readable from the back of a classroom without zooming the projector
+
+
+def ensure_app(headless: bool = False) -> QApplication:
+    """The process's QApplication, created once; offscreen where there is no display."""
+    app = QApplication.instance()
+    if app is not None:
+        return app
+    no_display = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if (headless or no_display) and "QT_QPA_PLATFORM" not in os.environ:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    QCoreApplication.setOrganizationName(APP_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    app = QApplication(sys.argv[:1])
+    app.setApplicationDisplayName(APP_NAME)
+    font = QFont(app.font())
+    if font.pointSizeF() < BASE_POINT_SIZE:
+        font.setPointSizeF(BASE_POINT_SIZE)
+        app.setFont(font)
+    configure_pyqtgraph()
+    return app
+
+
+def configure_pyqtgraph() -> None:
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=True)
+
+
+def run_gui(preset: str | None = None) -> int:
+    """Open the main window on `preset` (ring-8 when None), ready to press Play; returns the exit code."""
+    app = ensure_app()
+    from .main_window import MainWindow
+
+    window = MainWindow(preset=preset)
+    window.show()
+    return app.exec()

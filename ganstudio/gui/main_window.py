@@ -1,0 +1,361 @@
+"""The main window: control dock, transport toolbar, views, status bar and the trainer thread.
+
+The window keeps the TrainConfig it last asked for; every control edit becomes
+`config.replace(...)` posted to the worker, and the panels are set back from the config
+the worker reports it applied.  Widgets are touched only here, on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThread, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QWidget,
+)
+
+from ganstudio.core.config import ConfigError, TrainConfig
+from ganstudio.core.presets import load_preset, preset_names
+
+from . import dialogs
+from .panels import ControlPanel
+from .transport import TransportBar
+from .views import DataView, MetricsView, TheoryPanel
+from .worker import TrainerWorker
+
+DEFAULT_PRESET = "ring-8"
+STOP_WAIT_MS = 900  # the issue allows one second from close to exit
+
+
+def default_settings() -> QSettings:
+    return QSettings("GAN Studio", "GAN Studio")
+
+
+def _presets() -> list[tuple[str, str]]:
+    return [(name, load_preset(name).summary) for name in preset_names()]
+
+
+def _distributions() -> dict[str, Any]:
+    from ganstudio.core.distributions import DISTRIBUTIONS
+
+    return dict(DISTRIBUTIONS)
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _shrinkable(widget: QWidget) -> QScrollArea:
+    """Let a small screen (a 1366 x 768 projector) scroll a pane instead of widening the window."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, preset: str | None = None, config: TrainConfig | None = None,
+                 settings: QSettings | None = None, trainer: Any = None,
+                 trainer_factory: Callable[[TrainConfig], Any] | None = None,
+                 start: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("GAN Studio")
+        self.setObjectName("main_window")
+        self._settings = settings if settings is not None else default_settings()
+        if config is None:
+            preset = preset or DEFAULT_PRESET
+            config = load_preset(preset).config  # an unknown name raises here, before any window shows
+        self._preset = preset
+        self._config = config
+        self._pending_configs = 0
+        self._error_box = None
+        self.last_error = ""
+        self.last_snapshot = None
+        self.frames_drawn = 0
+        self._closed = False
+
+        self._build_views()
+        self._build_dock()
+        self._build_transport()
+        self._build_status()
+        self._build_menus()
+        self.resize(self._default_size())
+        self._default_state = self.saveState()
+        self._restore_layout()
+
+        self.worker = TrainerWorker(config, trainer=trainer, trainer_factory=trainer_factory)
+        self.trainer_thread = QThread()
+        self.trainer_thread.setObjectName("trainer")
+        self.worker.moveToThread(self.trainer_thread)
+        self.trainer_thread.started.connect(self.worker.run)
+        self.worker.finished.connect(self.trainer_thread.quit)
+        self.worker.snapshot_ready.connect(self._on_snapshot)
+        self.worker.messages.connect(self._on_message)
+        self.worker.error.connect(self._on_error)
+        self.worker.config_applied.connect(self._on_config_applied)
+        self.worker.running_changed.connect(self.transport.set_playing)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        if start:
+            self.trainer_thread.start()
+
+    # ---- construction -------------------------------------------------------
+    def _build_views(self) -> None:
+        self.samples = DataView()  # View1D or View2D, by the snapshot's dimension
+        self.samples.setObjectName("samples")
+        self.metrics = MetricsView()
+        self.theory = TheoryPanel()
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.setObjectName("right_splitter")
+        right.addWidget(self.metrics)
+        right.addWidget(self.theory)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("central_splitter")
+        self.splitter.addWidget(_shrinkable(self.samples))
+        self.splitter.addWidget(_shrinkable(right))
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setChildrenCollapsible(False)
+        self.right_splitter = right
+        self.setCentralWidget(self.splitter)
+
+    def _default_size(self) -> QSize:
+        """1600 x 1000, or 95% of a smaller screen."""
+        screen = self.screen() or QApplication.primaryScreen()
+        size = QSize(1600, 1000)
+        if screen is not None:
+            available = screen.availableGeometry().size()
+            size = size.boundedTo(QSize(int(available.width() * 0.95), int(available.height() * 0.95)))
+        return size
+
+    def _build_dock(self) -> None:
+        self.panel = ControlPanel(_presets(), _distributions(), loader_available=False)
+        self.panel.set_config(self._config)
+        self.panel.set_preset(self._preset)
+        self.panel.edited.connect(self._on_edited)
+        self.panel.preset_chosen.connect(self.load_preset)
+        self.dock = QDockWidget("Controls", self)
+        self.dock.setObjectName("controls_dock")
+        self.dock.setWidget(self.panel)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.dock.setMinimumWidth(260)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+
+    def _build_transport(self) -> None:
+        self.transport = TransportBar(self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport)
+        t = self.transport
+        t.play.toggled.connect(lambda on: self.post("play" if on else "pause"))
+        t.step_d.triggered.connect(lambda: self.post("step_d"))
+        t.step_g.triggered.connect(lambda: self.post("step_g"))
+        t.step_both.triggered.connect(lambda: self.post("step_both"))
+        t.reset.triggered.connect(lambda: self.post("reset"))
+        t.freeze_d.toggled.connect(lambda on: self.post("freeze_d", on))
+        t.freeze_g.toggled.connect(lambda on: self.post("freeze_g", on))
+        t.speed_changed.connect(lambda speed: self.post("speed", speed))
+
+    def _build_status(self) -> None:
+        bar = self.statusBar()
+        self.status_device = QLabel()
+        self.status_step = QLabel("step 0")
+        self.status_rate = QLabel()
+        self.status_time = QLabel()
+        for label, tip in ((self.status_device, "Where the tensors live."),
+                           (self.status_step, "Training iterations so far (each: D steps, then G steps)."),
+                           (self.status_rate, "Training iterations per second, measured by the trainer."),
+                           (self.status_time, "Training time so far.")):
+            label.setToolTip(tip)
+            label.setMinimumWidth(90)
+            bar.addPermanentWidget(label)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._add(file_menu, "&Open preset...", self.choose_preset, QKeySequence.StandardKey.Open)
+        self._add(file_menu, "&Save window as PNG...", self.save_png_dialog, "Ctrl+Shift+S")
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.dock.toggleViewAction())
+        view_menu.addAction(self.transport.toggleViewAction())
+        view_menu.addSeparator()
+        self._add(view_menu, "&Reset layout", self.reset_layout)
+        help_menu = bar.addMenu("&Help")
+        self._add(help_menu, "&About GAN Studio", lambda: dialogs.show_about(self))
+
+    def _add(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    # ---- layout persistence -----------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry = self._settings.value("geometry")
+        state = self._settings.value("windowState")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = self._settings.value("splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def _save_layout(self) -> None:
+        self._settings.setValue("geometry", self.saveGeometry())
+        self._settings.setValue("windowState", self.saveState())
+        self._settings.setValue("splitter", self.splitter.saveState())
+        self._settings.sync()
+
+    @Slot()
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        self.dock.show()
+        self.transport.show()
+        total = max(self.splitter.width(), 2)
+        self.splitter.setSizes([total * 5 // 9, total * 4 // 9])
+
+    # ---- talking to the worker --------------------------------------------------
+    def post(self, command: str, value: Any = None) -> None:
+        self.worker.post(command, value)
+
+    @property
+    def config(self) -> TrainConfig:
+        """The configuration last asked for (the trainer runs it from its next step)."""
+        return self._config
+
+    @Slot(dict)
+    def _on_edited(self, change: dict) -> None:
+        try:
+            new = self._config.replace(**change)
+        except ConfigError as exc:
+            self._refuse(str(exc))
+            return
+        if new == self._config:
+            return
+        self._config = new
+        self._pending_configs += 1
+        self._preset = None
+        self.panel.set_preset(None)
+        self.post("set_config", new)
+
+    def _refuse(self, message: str) -> None:
+        self.panel.set_config(self._config)
+        self._on_error(f"That setting cannot be used: {message}. The previous settings are kept.")
+
+    @Slot(str)
+    def load_preset(self, name: str) -> None:
+        try:
+            config = load_preset(name).config
+        except (ConfigError, KeyError, ValueError) as exc:
+            self._on_error(f"Preset {name!r} could not be loaded: {exc}")
+            return
+        self._preset = name
+        self._config = config
+        self._pending_configs += 1
+        self.panel.set_config(config)
+        self.panel.set_preset(name)
+        self.post("load_config", config)
+        self.statusBar().showMessage(f"Loaded preset {name}.", 5000)
+
+    @Slot()
+    def choose_preset(self) -> None:
+        name = dialogs.choose_preset(self, preset_names(), self._preset)
+        if name:
+            self.load_preset(name)
+
+    @Slot(object)
+    def _on_config_applied(self, config: TrainConfig) -> None:
+        self._pending_configs = max(0, self._pending_configs - 1)
+        if self._pending_configs == 0:  # later edits are still on their way; don't undo them
+            self._config = config
+            self.panel.set_config(config)
+
+    @Slot(str)
+    def _on_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    @Slot(str)
+    def _on_error(self, text: str) -> None:
+        self.last_error = text
+        self.statusBar().showMessage(text.splitlines()[0], 15000)
+        if self._error_box is not None and self._error_box.isVisible():
+            self._error_box.setText(text)
+            return
+        self._error_box = dialogs.training_error(self, text)
+        self._error_box.destroyed.connect(self._forget_error_box)
+
+    @Slot()
+    def _forget_error_box(self) -> None:
+        self._error_box = None
+
+    # ---- drawing ----------------------------------------------------------------
+    @Slot(object)
+    def _on_snapshot(self, snap) -> None:
+        try:
+            if not self._closed:
+                self.show_snapshot(snap)
+        finally:
+            self.worker.frame_done()
+
+    def show_snapshot(self, snap) -> None:
+        """Draw one Snapshot in every view and the status bar (also used by render_to_png)."""
+        self.samples.show_snapshot(snap)
+        self.metrics.show_snapshot(snap)
+        self.theory.show_snapshot(snap)
+        self.status_device.setText(f"device: {snap.device}")
+        self.status_step.setText(f"step {snap.step:,}")
+        self.status_rate.setText(f"{snap.steps_per_s:,.1f} steps/s")
+        self.status_time.setText(f"elapsed {_clock(snap.elapsed_s)}")
+        self.last_snapshot = snap
+        self.frames_drawn += 1
+
+    # ---- files -------------------------------------------------------------------
+    def save_png(self, path: str) -> bool:
+        from .render import save_window_png
+
+        return save_window_png(self, path)
+
+    @Slot()
+    def save_png_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save window as PNG", "gan-studio.png", "PNG images (*.png)")
+        if path:
+            if self.save_png(path):
+                self.statusBar().showMessage(f"Saved {path}", 5000)
+            else:
+                self._on_error(f"Could not write {path}.")
+
+    # ---- shutting down -----------------------------------------------------------
+    @Slot()
+    def shutdown(self) -> None:
+        """Stop the worker, quit and wait for its thread (from closeEvent and aboutToQuit)."""
+        self._closed = True
+        if self.trainer_thread.isRunning():
+            self.worker.request_stop()
+            self.trainer_thread.quit()
+            if not self.trainer_thread.wait(STOP_WAIT_MS):
+                self.trainer_thread.wait(10_000)  # a slow step: still never destroy a running QThread
+
+    def closeEvent(self, event) -> None:
+        self._save_layout()
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,326 @@
+"""The left dock: preset, Data, Model and Training controls, each bound to one TrainConfig key.
+
+Panels never build a TrainConfig themselves: they report `{key: value}` edits, the window
+turns them into `config.replace(...)`, and after the worker applies it the panels are
+set back from the config the trainer actually runs (so a refused value snaps back).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganstudio.core.config import ACTIVATIONS, LOSSES, LR_SCHEDULES, NOISES, OPTIMIZERS, TrainConfig, field_names
+
+from .panels_widgets import GroupedComboBox, LogSpinBox
+
+GROUPS = ("1D", "2D", "Images")
+IMAGES_LATER = "Image datasets arrive in a later release; the live views draw 1D and 2D data."
+
+TIPS = {
+    "distribution": "The data distribution P_data that the generator learns to imitate.",
+    "normalize": "Networks see standardised data x' = (x - mean) / std; samples are mapped back for display.",
+    "noise_dim": "Dimension d of the latent noise z that the generator maps to a sample x = G(z).",
+    "noise": "Distribution of the latent noise: gaussian z ~ N(0, I_d) or uniform z ~ U(-1, 1)^d.",
+    "hidden": "Units in each hidden layer of both G and D (changing it builds new networks).",
+    "layers": "Number of hidden layers in both G and D (changing it builds new networks).",
+    "activation": "Nonlinearity between layers, e.g. relu(a) = max(0, a), tanh(a) = (e^a - e^-a) / (e^a + e^-a).",
+    "pack": "PacGAN: D judges m samples at once, D(x_1, ..., x_m), which penalises mode collapse.",
+    "d_steps": "k, discriminator updates per iteration: k times ascend V(G,D) = E[log D(x)] + E[log(1 - D(G(z)))].",
+    "g_steps": "m, generator updates per iteration, after the D updates: m times descend V(G,D) with D fixed.",
+    "loss": ("The game: minimax G minimises E[log(1 - D(G(z)))]; nonsaturating G maximises E[log D(G(z))]; "
+             "lsgan, wgan-gp and hinge train a critic instead of a probability."),
+    "optimizer": "The update rule for both networks: adam, sgd (theta <- theta - lr * grad) or rmsprop.",
+    "lr_d": "Discriminator learning rate eta_D in theta_D <- theta_D + eta_D * grad V (type 2e-4; arrows step 1-2-5).",
+    "lr_g": "Generator learning rate eta_G in theta_G <- theta_G - eta_G * grad V (type 2e-4; arrows step 1-2-5).",
+    "batch_size": "Samples per update: V is estimated as (1/m) sum_i [log D(x_i) + log(1 - D(G(z_i)))].",
+    "seed": "Seed of the initial weights and of the data; the same seed replays the same run.",
+    "device": "Where the tensors live: cpu, cuda (NVIDIA GPU) or mps (Apple GPU); auto picks the best available.",
+    "beta1": "Adam's first-moment decay beta_1 in m <- beta_1 m + (1 - beta_1) g (0.5 is usual for GANs).",
+    "beta2": "Adam's second-moment decay beta_2 in v <- beta_2 v + (1 - beta_2) g^2.",
+    "momentum": "SGD momentum mu in v <- mu v + g, theta <- theta - lr v.",
+    "gp_lambda": "WGAN-GP penalty weight lambda in lambda E[(|grad D(x_hat)| - 1)^2].",
+    "r1_gamma": "R1 penalty on real data, (gamma / 2) E_data[|grad D(x)|^2]; 0 turns it off.",
+    "g_ema": "Decay of the averaged generator that is shown and measured, G_avg <- b G_avg + (1 - b) G; 0 = off.",
+    "lr_schedule": "How both learning rates change over training: constant, cosine or linear decay to zero.",
+    "schedule_steps": "Number of steps over which the cosine or linear schedule decays the learning rates.",
+}
+
+
+def available_devices() -> list[str]:
+    """'auto' and 'cpu', plus 'cuda' / 'mps' only where torch can use them on this machine."""
+    import torch
+
+    devices = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        devices.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+def ratio_text(d_steps: int, g_steps: int) -> str:
+    """The D:G schedule as a teacher says it, e.g. '5 D : 1 G'."""
+    return f"{d_steps} D : {g_steps} G"
+
+
+class _Binding:
+    def __init__(self, widget: QWidget, get: Callable[[], Any], put: Callable[[Any], None]) -> None:
+        self.widget, self.get, self.put = widget, get, put
+
+
+class ControlPanel(QScrollArea):
+    """Every control of the dock; emits `edited({key: value})` when the user changes one."""
+
+    edited = Signal(dict)
+    preset_chosen = Signal(str)
+    load_requested = Signal()
+
+    def __init__(self, presets: list[tuple[str, str]], distributions: dict[str, Any],
+                 loader_available: bool = False, parent=None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._bindings: dict[str, _Binding] = {}
+        self._syncing = False
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.addWidget(self._preset_box(presets))
+        column.addWidget(self._data_box(distributions, loader_available))
+        column.addWidget(self._model_box())
+        column.addWidget(self._training_box())
+        column.addWidget(self._advanced_box())
+        column.addStretch(1)
+        self.setWidget(body)
+
+    # ---- building ---------------------------------------------------------
+    def _preset_box(self, presets: list[tuple[str, str]]) -> QGroupBox:
+        box = QGroupBox("Preset")
+        layout = QVBoxLayout(box)
+        self.preset_combo = QComboBox()
+        self.preset_combo.setToolTip("A ready-made lesson: loads its data, model and training settings "
+                                     "and restarts from step 0.")
+        self._preset_summaries = dict(presets)
+        for name, summary in presets:
+            self.preset_combo.addItem(name, name)
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, summary, Qt.ItemDataRole.ToolTipRole)
+        self.preset_summary = QLabel()
+        self.preset_summary.setWordWrap(True)
+        self.preset_summary.setStyleSheet("color: palette(mid);")
+        self.preset_combo.activated.connect(self._on_preset)
+        layout.addWidget(self.preset_combo)
+        layout.addWidget(self.preset_summary)
+        return box
+
+    def _data_box(self, distributions: dict[str, Any], loader_available: bool) -> QGroupBox:
+        box = QGroupBox("Data")
+        form = QFormLayout(box)
+        combo = GroupedComboBox()
+        for group in GROUPS:
+            members = [(n, d) for n, d in distributions.items() if getattr(d, "group", "") == group]
+            combo.add_group(group)
+            if not members and group == "Images":
+                combo.add_choice("(image datasets)", "", IMAGES_LATER, enabled=False)
+            for name, dist in members:
+                drawable = getattr(dist, "dim", 0) in (1, 2)
+                tip = getattr(dist, "label", name) if drawable else IMAGES_LATER
+                combo.add_choice(name, name, tip, enabled=drawable)
+        combo.activated.connect(lambda _i: self._emit("distribution"))
+        self._bind("distribution", combo, combo.current_data, combo.set_current_data)
+        form.addRow("Distribution", combo)
+        self._add_check(form, "normalize", "Standardise data")
+        self.load_button = QPushButton("Load...")
+        if loader_available:
+            self.load_button.setToolTip("Train on points from a file (CSV or NPY).")
+            self.load_button.clicked.connect(self.load_requested)
+        else:
+            self.load_button.setEnabled(False)
+            self.load_button.setToolTip("Loading your own points or images from a file comes in a later issue.")
+        form.addRow("", self.load_button)
+        return box
+
+    def _model_box(self) -> QGroupBox:
+        box = QGroupBox("Model")
+        form = QFormLayout(box)
+        self._add_spin(form, "noise_dim", "Noise dim", 1, 512)
+        self._add_choice(form, "noise", "Noise", NOISES)
+        self._add_spin(form, "hidden", "Hidden width", 1, 4096, step=16)
+        self._add_spin(form, "layers", "Hidden layers", 1, 16)
+        self._add_choice(form, "activation", "Activation", ACTIVATIONS)
+        return box
+
+    def _training_box(self) -> QGroupBox:
+        box = QGroupBox("Training")
+        form = QFormLayout(box)
+        d_spin = self._spin("d_steps", 1, 100)
+        g_spin = self._spin("g_steps", 1, 100)
+        self.ratio_label = QLabel()
+        font = self.ratio_label.font()
+        font.setBold(True)
+        self.ratio_label.setFont(font)
+        self.ratio_label.setToolTip("Per iteration the trainer makes this many D updates, then this many G updates.")
+        row = QHBoxLayout()
+        row.addWidget(QLabel("D"))
+        row.addWidget(d_spin)
+        row.addWidget(QLabel("G"))
+        row.addWidget(g_spin)
+        form.addRow("Steps", row)
+        form.addRow("Ratio", self.ratio_label)
+        self._add_choice(form, "loss", "Loss", LOSSES)
+        self._add_choice(form, "optimizer", "Optimizer", OPTIMIZERS)
+        self._add_log(form, "lr_d", "D learning rate")
+        self._add_log(form, "lr_g", "G learning rate")
+        self._add_spin(form, "batch_size", "Batch size", 2, 65536, step=32)
+        self._add_spin(form, "seed", "Seed", 0, 2**31 - 1)
+        self._add_choice(form, "device", "Device", available_devices())
+        return box
+
+    def _advanced_box(self) -> QGroupBox:
+        box = QGroupBox("Advanced")
+        box.setCheckable(True)
+        box.setChecked(False)
+        box.setToolTip("Less common settings; untick to hide them.")
+        inner = QWidget()
+        form = QFormLayout(inner)
+        form.setContentsMargins(0, 0, 0, 0)
+        self._add_spin(form, "pack", "Pack (PacGAN)", 1, 16)
+        self._add_double(form, "beta1", "Adam beta1", 0.0, 0.999999, 3, 0.05)
+        self._add_double(form, "beta2", "Adam beta2", 0.0, 0.999999, 4, 0.001)
+        self._add_double(form, "momentum", "SGD momentum", 0.0, 0.999999, 3, 0.05)
+        self._add_double(form, "gp_lambda", "GP lambda", 0.0, 1e4, 2, 1.0)
+        self._add_double(form, "r1_gamma", "R1 gamma", 0.0, 1e4, 2, 0.5)
+        self._add_double(form, "g_ema", "G average", 0.0, 0.999999, 4, 0.001)
+        self._add_choice(form, "lr_schedule", "lr schedule", LR_SCHEDULES)
+        self._add_spin(form, "schedule_steps", "Schedule steps", 1, 10**9, step=1000)
+        layout = QVBoxLayout(box)
+        layout.addWidget(inner)
+        inner.setVisible(False)
+        box.toggled.connect(inner.setVisible)
+        return box
+
+    def _bind(self, key: str, widget: QWidget, get, put) -> None:
+        widget.setToolTip(widget.toolTip() or TIPS[key])
+        widget.setObjectName(key)
+        self._bindings[key] = _Binding(widget, get, put)
+
+    def _spin(self, key: str, lo: int, hi: int, step: int = 1) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(lo, hi)
+        spin.setSingleStep(step)
+        spin.setKeyboardTracking(False)  # one change per Enter/arrow, not per keystroke
+        spin.valueChanged.connect(lambda _v: self._emit(key))
+        self._bind(key, spin, spin.value, spin.setValue)
+        return spin
+
+    def _add_spin(self, form: QFormLayout, key: str, label: str, lo: int, hi: int, step: int = 1) -> None:
+        if key not in field_names():  # the advanced keys follow the engine's TrainConfig
+            return
+        form.addRow(label, self._spin(key, lo, hi, step))
+
+    def _add_double(self, form, key, label, lo, hi, decimals, step) -> None:
+        if key not in field_names():  # the advanced keys follow the engine's TrainConfig
+            return
+        spin = QDoubleSpinBox()
+        spin.setRange(lo, hi)
+        spin.setDecimals(decimals)
+        spin.setSingleStep(step)
+        spin.setKeyboardTracking(False)
+        spin.valueChanged.connect(lambda _v: self._emit(key))
+        self._bind(key, spin, spin.value, spin.setValue)
+        form.addRow(label, spin)
+
+    def _add_log(self, form: QFormLayout, key: str, label: str) -> None:
+        if key not in field_names():  # the advanced keys follow the engine's TrainConfig
+            return
+        spin = LogSpinBox(1e-7, 10.0)
+        spin.valueChanged.connect(lambda _v: self._emit(key))
+        self._bind(key, spin, spin.value, spin.setValue)
+        form.addRow(label, spin)
+
+    def _add_choice(self, form: QFormLayout, key: str, label: str, choices) -> None:
+        if key not in field_names():  # the advanced keys follow the engine's TrainConfig
+            return
+        combo = QComboBox()
+        for choice in choices:
+            combo.addItem(choice, choice)
+        combo.activated.connect(lambda _i: self._emit(key))
+
+        def put(value: Any, combo=combo) -> None:
+            index = combo.findData(value)
+            if index < 0:  # e.g. a session saved on a machine with a GPU: show it, the trainer decides
+                combo.addItem(value, value)
+                index = combo.count() - 1
+            combo.setCurrentIndex(index)
+
+        self._bind(key, combo, combo.currentData, put)
+        form.addRow(label, combo)
+
+    def _add_check(self, form: QFormLayout, key: str, label: str) -> None:
+        if key not in field_names():  # the advanced keys follow the engine's TrainConfig
+            return
+        check = QCheckBox(label)
+        check.toggled.connect(lambda _v: self._emit(key))
+        self._bind(key, check, check.isChecked, check.setChecked)
+        form.addRow("", check)
+
+    # ---- traffic ------------------------------------------------------------
+    def _emit(self, key: str) -> None:
+        if key in ("d_steps", "g_steps"):
+            self._update_ratio()
+        if self._syncing:
+            return
+        value = self._bindings[key].get()
+        if value is None or value == "":
+            return
+        self.edited.emit({key: value})
+
+    def _on_preset(self, _index: int) -> None:
+        name = self.preset_combo.currentData()
+        self.preset_summary.setText(self._preset_summaries.get(name, ""))
+        self.preset_chosen.emit(name)
+
+    def _update_ratio(self) -> None:
+        self.ratio_label.setText(ratio_text(self._bindings["d_steps"].get(), self._bindings["g_steps"].get()))
+
+    def widget(self, key: str | None = None) -> QWidget:  # type: ignore[override]
+        """The control bound to `key` (tests and the window use it); no key: the scroll area's body."""
+        if key is None:
+            return super().widget()
+        return self._bindings[key].widget
+
+    def set_config(self, config: TrainConfig) -> None:
+        """Show `config` without emitting edits."""
+        self._syncing = True
+        try:
+            for key, binding in self._bindings.items():
+                binding.widget.blockSignals(True)
+                try:
+                    binding.put(getattr(config, key))
+                finally:
+                    binding.widget.blockSignals(False)
+            self._update_ratio()
+        finally:
+            self._syncing = False
+
+    def set_preset(self, name: str | None) -> None:
+        index = self.preset_combo.findData(name) if name else -1
+        self.preset_combo.blockSignals(True)
+        self.preset_combo.setCurrentIndex(index)
+        self.preset_combo.blockSignals(False)
+        self.preset_summary.setText(self._preset_summaries.get(name, "") if name else "Custom settings")

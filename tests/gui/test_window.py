@@ -1,0 +1,211 @@
+"""The main window drives a real trainer on its thread: play, pause, step, reset, edits, errors, close."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from ganstudio.core.trainer import NonFiniteError, Trainer
+
+
+def _play_until(qtbot, window, steps: int) -> None:
+    window.transport.play.trigger()
+    qtbot.waitUntil(lambda: window.last_snapshot.step >= steps, timeout=15000)
+
+
+def _pause(qtbot, window) -> int:
+    window.transport.play.trigger()
+    qtbot.waitUntil(lambda: not window.transport.play.isChecked(), timeout=5000)
+    # the pause command makes the worker send a final full snapshot; wait for it
+    qtbot.wait(150)
+    return window.last_snapshot.step
+
+
+def test_opens_on_ring8_ready_to_play(window):
+    snap = window.last_snapshot
+    assert snap.step == 0
+    assert snap.config.distribution == "ring-8"
+    assert window.samples.currentWidget() is window.samples.views[2]
+    assert window.panel.widget("distribution").current_data() == "ring-8"
+    assert not window.transport.play.isChecked()
+    assert window.transport.play.text() == "Play"
+    assert "device" in window.status_device.text()
+
+
+def test_play_pause_step_reset(qtbot, window):
+    _play_until(qtbot, window, 5)
+    assert window.transport.play.text() == "Pause"
+    paused_at = _pause(qtbot, window)
+    qtbot.wait(200)
+    assert window.last_snapshot.step == paused_at, "training went on after pause"
+
+    window.transport.step_both.trigger()
+    qtbot.waitUntil(lambda: window.last_snapshot.step == paused_at + 1, timeout=5000)
+
+    window.transport.reset.trigger()
+    qtbot.waitUntil(lambda: window.last_snapshot.step == 0, timeout=5000)
+
+
+def test_step_d_and_step_g_train_one_network(qtbot, make_window):
+    calls = []
+
+    def factory(config):
+        trainer = Trainer(config)
+        real_step = trainer.step
+
+        def step(train_d=True, train_g=True):
+            calls.append((train_d, train_g))
+            return real_step(train_d=train_d, train_g=train_g)
+
+        trainer.step = step
+        return trainer
+
+    window = make_window(preset="ring-8", trainer_factory=factory)
+    window.transport.step_d.trigger()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)
+    window.transport.step_g.trigger()
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=5000)
+    window.transport.freeze_g.trigger()
+    _play_until(qtbot, window, 3)
+    _pause(qtbot, window)
+    assert calls[0] == (True, False) and calls[1] == (False, True)
+    assert all(c == (True, False) for c in calls[2:]), "freeze G still trained G"
+
+
+def test_control_change_reaches_trainer_mid_run(qtbot, window):
+    _play_until(qtbot, window, 3)
+    spin = window.panel.widget("lr_d")
+    spin.setValue(1e-3)
+    qtbot.waitUntil(lambda: window.last_snapshot.config.lr_d == pytest.approx(1e-3), timeout=10000)
+    running_at = window.last_snapshot.step
+    assert running_at > 0, "changing the learning rate restarted training"
+    assert window.transport.play.isChecked()
+    qtbot.waitUntil(lambda: window.last_snapshot.step > running_at, timeout=10000)
+
+    window.panel.widget("d_steps").setValue(3)
+    assert window.panel.ratio_label.text() == "3 D : 1 G"
+    qtbot.waitUntil(lambda: window.last_snapshot.config.d_steps == 3, timeout=10000)
+
+    window.panel.widget("hidden").setValue(64)
+    qtbot.waitUntil(lambda: window.last_snapshot.config.hidden == 64, timeout=10000)
+    qtbot.waitUntil(lambda: "hidden" in window.statusBar().currentMessage(), timeout=5000)
+    _pause(qtbot, window)
+
+
+def test_bad_value_keeps_previous_state(qtbot, window):
+    before = window.config
+    window.panel.edited.emit({"lr_d": -1.0})
+    assert window.config == before
+    assert "lr_d" in window.last_error
+    assert window.panel.widget("lr_d").value() == pytest.approx(before.lr_d)
+    box = window._error_box
+    assert box is not None and box.isVisible()
+    box.close()
+
+
+def test_non_finite_loss_pauses_with_message_and_keeps_drawing_finite(qtbot, make_window):
+    def factory(config):
+        trainer = Trainer(config)
+        real_step = trainer.step
+
+        def step(train_d=True, train_g=True):
+            if trainer.step_count >= 5:
+                raise NonFiniteError("g_loss became nan at step 5")
+            return real_step(train_d=train_d, train_g=train_g)
+
+        trainer.step = step
+        return trainer
+
+    window = make_window(preset="ring-8", trainer_factory=factory)
+    window.transport.play.trigger()
+    qtbot.waitUntil(lambda: "non-finite" in window.last_error, timeout=15000)
+    qtbot.waitUntil(lambda: not window.transport.play.isChecked(), timeout=5000)
+    assert "g_loss became nan" in window.last_error
+    assert window._error_box is not None and window._error_box.isVisible()
+    snap = window.last_snapshot
+    assert snap.step == 5
+    assert np.isfinite(snap.fake).all() and np.isfinite(snap.d_grid).all()
+    window._error_box.close()
+
+
+def test_huge_learning_rate_never_draws_nan(qtbot, make_window):
+    from ganstudio.core.presets import load_preset
+
+    config = load_preset("ring-8").config.replace(optimizer="sgd", lr_d=10.0, lr_g=10.0, momentum=0.0)
+    window = make_window(config=config)
+    drawn = []
+    window.worker.snapshot_ready.connect(drawn.append)
+    window.transport.play.trigger()
+    qtbot.waitUntil(lambda: window.last_snapshot.step >= 200 or bool(window.last_error), timeout=20000)
+    if window.transport.play.isChecked():
+        _pause(qtbot, window)
+    for snap in drawn:
+        assert np.isfinite(snap.fake).all()
+    if window._error_box is not None:
+        window._error_box.close()
+
+
+def test_preset_switch_changes_view(qtbot, window):
+    window.load_preset("bimodal-1d")
+    qtbot.waitUntil(lambda: window.last_snapshot.dim == 1, timeout=10000)
+    assert window.samples.currentWidget() is window.samples.views[1]
+    assert window.last_snapshot.config.distribution == "bimodal-1d"
+    assert window.panel.widget("distribution").current_data() == "bimodal-1d"
+
+
+def test_close_during_training_exits_within_a_second(qtbot, window):
+    _play_until(qtbot, window, 3)
+    t0 = time.perf_counter()
+    window.close()
+    elapsed = time.perf_counter() - t0
+    assert not window.trainer_thread.isRunning()
+    assert elapsed < 1.0, f"closing took {elapsed:.2f} s"
+
+
+def test_layout_is_remembered(qtbot, make_window, settings):
+    first = make_window(preset="ring-8")
+    first.resize(777, 555)
+    first.dock.hide()
+    qtbot.wait(50)
+    first.close()
+    second = make_window(preset="ring-8", settings=QSettings(settings.fileName(), QSettings.Format.IniFormat))
+    assert (second.width(), second.height()) == (777, 555)
+    assert not second.dock.isVisible()
+    second.reset_layout()
+    assert second.dock.isVisible()
+
+
+def test_run_gui_opens_requested_preset(qtbot, monkeypatch, tmp_path):
+    from ganstudio.gui import app as app_module
+    from ganstudio.gui import main_window
+
+    monkeypatch.setattr(main_window, "default_settings",
+                        lambda: QSettings(str(tmp_path / "run.ini"), QSettings.Format.IniFormat))
+    seen = {}
+
+    def close_when_drawn():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, main_window.MainWindow)]
+        if windows and windows[0].last_snapshot is not None:
+            seen["distribution"] = windows[0].last_snapshot.config.distribution
+            windows[0].close()
+        else:
+            QTimer.singleShot(50, close_when_drawn)
+
+    QTimer.singleShot(50, close_when_drawn)
+    assert app_module.run_gui("bimodal-1d") == 0
+    assert seen["distribution"] == "bimodal-1d"
+
+
+def test_render_to_png(tmp_path):
+    from PySide6.QtGui import QImage
+
+    from ganstudio.gui.render import render_to_png
+
+    out = tmp_path / "ring.png"
+    render_to_png("ring-8", 20, out, seed=1, size=(1200, 800))
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1200, 800)

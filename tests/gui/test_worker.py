@@ -1,0 +1,178 @@
+"""The trainer thread on its own: mailbox, frame pacing, freeze flags, errors and stopping."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QObject, QThread, Slot
+
+from ganstudio.core.presets import load_preset
+from ganstudio.core.trainer import NonFiniteError, Trainer
+from ganstudio.gui.worker import FRAME_S, Mailbox, Speed, TrainerWorker
+
+
+def test_mailbox_keeps_order_across_threads():
+    box = Mailbox()
+
+    def producer(tag):
+        for i in range(500):
+            box.put(tag, i)
+
+    threads = [threading.Thread(target=producer, args=(t,)) for t in ("a", "b")]
+    for t in threads:
+        t.start()
+    got = []
+    while any(t.is_alive() for t in threads) or len(got) < 1000:
+        box.wait(0.01)
+        got.extend(box.take_all())
+    for tag in ("a", "b"):
+        assert [v for c, v in got if c == tag] == list(range(500))
+
+
+def test_mailbox_wait_wakes_on_put():
+    box = Mailbox()
+    threading.Timer(0.05, box.put, args=("play",)).start()
+    t0 = time.perf_counter()
+    box.wait(5.0)
+    assert time.perf_counter() - t0 < 1.0
+    assert box.take_all() == [("play", None)]
+
+
+class Running(QObject):
+    """A worker on a started QThread, stopped and joined however the test ends.
+
+    Its slots are @Slot methods of a GUI-thread QObject, so the worker's signals arrive
+    queued on the GUI thread, as they do in the window.
+    """
+
+    def __init__(self, qtbot, factory=None, config=None):
+        super().__init__()
+        self.config = config or load_preset("ring-8").config
+        self.worker = TrainerWorker(self.config, trainer_factory=factory)
+        self.thread = QThread()
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.finished.connect(self.thread.quit)
+        self.snaps = []
+        self.errors = []
+        self.applied = []
+        self.worker.snapshot_ready.connect(self._on_snap)
+        self.worker.error.connect(self._on_error)
+        self.worker.config_applied.connect(self._on_applied)
+        self.thread.start()
+        qtbot.waitUntil(lambda: bool(self.snaps), timeout=15000)
+
+    @Slot(object)
+    def _on_snap(self, snap):
+        self.snaps.append((time.perf_counter(), snap))
+        self.worker.frame_done()
+
+    @Slot(str)
+    def _on_error(self, text):
+        self.errors.append(text)
+
+    @Slot(object)
+    def _on_applied(self, config):
+        self.applied.append(config)
+
+    def stop(self):
+        self.worker.request_stop()
+        self.thread.quit()
+        assert self.thread.wait(2000)
+
+
+@pytest.fixture
+def running(qtbot):
+    made = []
+
+    def start(**kwargs):
+        r = Running(qtbot, **kwargs)
+        made.append(r)
+        return r
+
+    yield start
+    for r in made:
+        r.stop()
+
+
+def test_full_speed_emits_at_most_30_frames_a_second(qtbot, running):
+    r = running()
+    r.worker.post("play")
+    qtbot.wait(1500)
+    r.worker.post("pause")
+    qtbot.wait(200)
+    times = [t for t, s in r.snaps[1:-1]]
+    assert len(times) >= 5, "too few frames while playing"
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    assert rate <= 1.0 / FRAME_S + 3
+    steps = [s.step for _, s in r.snaps]
+    assert steps == sorted(steps) and steps[-1] > len(times), "the worker waited for frames instead of training"
+
+
+def test_slow_motion_draws_every_step(qtbot, running):
+    r = running()
+    r.worker.post("speed", Speed(1, 0.1))
+    r.worker.post("play")
+    qtbot.waitUntil(lambda: r.snaps[-1][1].step >= 4, timeout=10000)
+    r.worker.post("pause")
+    qtbot.wait(300)
+    steps = [s.step for _, s in r.snaps]
+    assert set(range(0, 5)) <= set(steps), f"slow motion skipped a step: {steps}"
+
+
+def test_freeze_flags_reach_the_trainer(qtbot, running):
+    calls = []
+
+    def factory(config):
+        trainer = Trainer(config)
+        real = trainer.step
+
+        def step(train_d=True, train_g=True):
+            calls.append((train_d, train_g))
+            return real(train_d=train_d, train_g=train_g)
+
+        trainer.step = step
+        return trainer
+
+    r = running(factory=factory)
+    r.worker.post("freeze_d", True)
+    r.worker.post("play")
+    qtbot.waitUntil(lambda: len(calls) >= 3, timeout=10000)
+    r.worker.post("freeze_g", True)  # both frozen: the worker pauses instead of spinning
+    qtbot.waitUntil(lambda: not r.worker._running, timeout=5000)
+    n = len(calls)
+    qtbot.wait(200)
+    assert len(calls) == n
+    assert set(calls) == {(False, True)}
+
+
+def test_error_pauses_and_stop_is_prompt(qtbot, running):
+    def factory(config):
+        trainer = Trainer(config)
+
+        def step(train_d=True, train_g=True):
+            raise NonFiniteError("d_loss became nan")
+
+        trainer.step = step
+        return trainer
+
+    r = running(factory=factory)
+    r.worker.post("play")
+    qtbot.waitUntil(lambda: bool(r.errors), timeout=5000)
+    assert "non-finite" in r.errors[0] and "d_loss became nan" in r.errors[0]
+    qtbot.waitUntil(lambda: not r.worker._running, timeout=5000)
+    t0 = time.perf_counter()
+    r.stop()
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_bad_config_is_refused_and_old_config_kept(qtbot, running):
+    r = running()
+    old = r.config
+    new = old.replace(distribution="file:/nonexistent/points.csv")
+    r.worker.post("set_config", new)
+    qtbot.waitUntil(lambda: bool(r.applied), timeout=10000)
+    assert r.applied == [old]
+    assert r.errors and "points.csv" in r.errors[-1]
