@@ -80,6 +80,10 @@ def _nonneg_int(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command in ("train", "render", "bench"):
+            from .core.runtime import configure_threads
+
+            configure_threads()
         if args.command is None:
             return gui_main(["--preset", args.preset] if args.preset else [])
         return {"presets": cmd_presets, "train": cmd_train, "render": cmd_render, "bench": cmd_bench}[args.command](args)

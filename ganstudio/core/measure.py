@@ -46,11 +46,33 @@ def mle_baselines(dist: Distribution) -> dict:
 
 
 def estimate_log_probs(samples: np.ndarray, dist: Distribution) -> tuple[np.ndarray, np.ndarray]:
-    """(raw, smoothed) log cell probabilities of a sample on the metric grid, outside cell last."""
+    """(raw, smoothed) log cell probabilities of a sample on the metric grid, outside cell last.
+
+    In 1D the histogram is a binned kernel density estimate (Silverman's bandwidth):
+    1,000 cells hold too few samples each for a ragged histogram to show D* cleanly,
+    and the kernel's added variance (~0.002 for a sigma of 0.5) biases KL by ~1e-5.
+    2D keeps the plain histogram: one global bandwidth would blur modes of sigma 0.02.
+    """
     counts, outside = histogram(samples, dist.metric_grid)
+    if dist.dim == 1:
+        counts = _kernel_smooth(counts, samples, dist.metric_grid)
     with np.errstate(divide="ignore"):
         raw = np.log(smoothed_probs(counts, outside, pseudo_mass=0.0))
     return raw, np.log(smoothed_probs(counts, outside))
+
+
+def _kernel_smooth(counts: np.ndarray, samples: np.ndarray, grid) -> np.ndarray:
+    x = samples[np.isfinite(samples).all(axis=1), 0]
+    if len(x) < 2:
+        return counts
+    iqr = np.subtract(*np.percentile(x, [75, 25]))
+    spread = min(x.std(), iqr / 1.34) if iqr > 0 else x.std()
+    h = 0.9 * spread * len(x) ** (-0.2) / grid.cell  # in cells
+    if not h > 0.5:
+        return counts  # narrower than a cell: the histogram is already the estimate
+    offsets = np.arange(-int(4 * h) - 1, int(4 * h) + 2)
+    kernel = np.exp(-0.5 * (offsets / h) ** 2)
+    return np.convolve(counts, kernel / kernel.sum(), mode="same")
 
 
 def grid_divergences(dist: Distribution, samples: np.ndarray) -> dict[str, float]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThread, Slot
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThread, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QScrollArea,
-    QSplitter,
     QWidget,
 )
 
@@ -94,7 +93,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.resize(self._default_size())
         self._default_state = self.saveState()
-        self._restore_layout()
+        self._size_docks_on_show = not self._restore_layout()
 
         self.worker = TrainerWorker(config, trainer=trainer, trainer_factory=trainer_factory)
         self.trainer_thread = QThread()
@@ -115,25 +114,34 @@ class MainWindow(QMainWindow):
 
     # ---- construction -------------------------------------------------------
     def _build_views(self) -> None:
+        """Samples in the centre; Metrics and Theory in docks a teacher can float onto a second screen."""
         self.samples = DataView()  # View1D or View2D, by the snapshot's dimension
         self.samples.setObjectName("samples")
+        self.setCentralWidget(_shrinkable(self.samples))
         self.metrics = MetricsView()
         self.theory = TheoryPanel()
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.setObjectName("right_splitter")
-        right.addWidget(self.metrics)
-        right.addWidget(self.theory)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("central_splitter")
-        self.splitter.addWidget(_shrinkable(self.samples))
-        self.splitter.addWidget(_shrinkable(right))
-        self.splitter.setStretchFactor(0, 5)
-        self.splitter.setStretchFactor(1, 4)
-        self.splitter.setChildrenCollapsible(False)
-        self.right_splitter = right
-        self.setCentralWidget(self.splitter)
+        self.metrics_dock = self._dock("Metrics", "metrics_dock", self.metrics)
+        self.theory_dock = self._dock("Theory", "theory_dock", _shrinkable(self.theory))
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.metrics_dock)
+        self.splitDockWidget(self.metrics_dock, self.theory_dock, Qt.Orientation.Vertical)
+
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        return dock
+
+    @Slot()
+    def _default_dock_sizes(self) -> None:
+        """Controls narrow, samples and metrics about equal, theory under the metrics."""
+        width, height = self.width(), self.height()
+        side = max(260, width // 6)
+        self.resizeDocks([self.dock, self.metrics_dock], [side, (width - side) * 9 // 20], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.metrics_dock, self.theory_dock], [height * 11 // 20, height * 9 // 20],
+                         Qt.Orientation.Vertical)
 
     def _default_size(self) -> QSize:
         """1600 x 1000, or 95% of a smaller screen."""
@@ -150,12 +158,7 @@ class MainWindow(QMainWindow):
         self.panel.set_preset(self._preset)
         self.panel.edited.connect(self._on_edited)
         self.panel.preset_chosen.connect(self.load_preset)
-        self.dock = QDockWidget("Controls", self)
-        self.dock.setObjectName("controls_dock")
-        self.dock.setWidget(self.panel)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.dock = self._dock("Controls", "controls_dock", self.panel)
         self.dock.setMinimumWidth(260)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
@@ -194,7 +197,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view_menu = bar.addMenu("&View")
-        view_menu.addAction(self.dock.toggleViewAction())
+        for dock in (self.dock, self.metrics_dock, self.theory_dock):
+            view_menu.addAction(dock.toggleViewAction())
         view_menu.addAction(self.transport.toggleViewAction())
         view_menu.addSeparator()
         self._add(view_menu, "&Reset layout", self.reset_layout)
@@ -209,30 +213,35 @@ class MainWindow(QMainWindow):
         return action
 
     # ---- layout persistence -----------------------------------------------
-    def _restore_layout(self) -> None:
+    def _restore_layout(self) -> bool:
+        """The size and dock layout of the last session; False on a first run."""
         geometry = self._settings.value("geometry")
         state = self._settings.value("windowState")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
-            self.restoreState(state)
-        splitter = self._settings.value("splitter")
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
+            return self.restoreState(state)
+        return False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._size_docks_on_show:  # dock sizes need a laid-out window
+            self._size_docks_on_show = False
+            QTimer.singleShot(0, self._default_dock_sizes)
 
     def _save_layout(self) -> None:
         self._settings.setValue("geometry", self.saveGeometry())
         self._settings.setValue("windowState", self.saveState())
-        self._settings.setValue("splitter", self.splitter.saveState())
         self._settings.sync()
 
     @Slot()
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
-        self.dock.show()
+        for dock in (self.dock, self.metrics_dock, self.theory_dock):
+            dock.setFloating(False)
+            dock.show()
         self.transport.show()
-        total = max(self.splitter.width(), 2)
-        self.splitter.setSizes([total * 5 // 9, total * 4 // 9])
+        self._default_dock_sizes()
 
     # ---- talking to the worker --------------------------------------------------
     def post(self, command: str, value: Any = None) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 DEFAULT_SIZE = (1600, 1000)
+CURVE_POINTS = 24  # full measurements during training, so the metric plots show curves, not one dot
 
 
 def _config(preset: str, seed: int | None, settings: Sequence[str] | Mapping[str, Any] | None):
@@ -39,10 +40,16 @@ def render_to_png(preset: str, steps: int, out: str | os.PathLike, seed: int | N
     """
     from ganstudio.core.trainer import Trainer
 
+    from .worker import LIVE_EVAL_SAMPLES
+
     config = _config(preset, seed, settings)
-    trainer = Trainer(config)
-    for _ in range(int(steps)):
+    trainer = Trainer(config, eval_samples=LIVE_EVAL_SAMPLES)  # measured as the live window measures
+    steps = int(steps)
+    every = max(1, steps // CURVE_POINTS)
+    for i in range(steps):
         trainer.step()
+        if (i + 1) % every == 0 and i + 1 < steps:
+            trainer.snapshot(full=True)  # a point on the metric curves (JSD, KL, V, modes)
     snap = trainer.snapshot(full=True)
 
     from PySide6.QtCore import QSettings, Qt

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ganstudio.core.snapshot import Snapshot
@@ -71,7 +72,14 @@ class MetricsView(QWidget):
                 p.setXLink(next(iter(self.plots.values())))
             p.getAxis("bottom").setStyle(showValues=True)
             self.plots[name], self.widgets[name] = p, w
-            self.legends[name] = style.legend(p, offset=(-8, 4), columns=2)
+            # the legend takes the title row, above the curves, so it never hides them
+            legend = pg.LegendItem(colCount=3, labelTextColor=style.FOREGROUND,
+                                   labelTextSize=style.LEGEND_TEXT_SIZE, brush=pg.mkBrush(255, 255, 255, 0))
+            p.layout.removeItem(p.titleLabel)
+            p.titleLabel.hide()
+            p.layout.addItem(legend, 0, 1)
+            p.layout.setAlignment(legend, Qt.AlignmentFlag.AlignLeft)
+            self.legends[name] = legend
             layout.addWidget(w, 1)
             return p
 
@@ -81,7 +89,9 @@ class MetricsView(QWidget):
             c.setDownsampling(auto=True, method="peak")
             c.setClipToView(True)
             self.plots[plot].addItem(c)
-            self.legends[plot].addItem(c, name)
+            legend = self.legends[plot]
+            legend.addItem(c, name)
+            self.plots[plot].layout.setRowFixedHeight(0, legend.height() + 2)
             self.curves[key] = c
             return c
 
@@ -112,8 +122,11 @@ class MetricsView(QWidget):
         add_plot("kl", "KL (nats)", log_y=True)
         curve("kl", "kl_data_g", "KL(P_data ‖ P_G)", "d")
         curve("kl", "kl_g_data", "KL(P_G ‖ P_data)", "kl_g_data")
-        curve("kl", "kl_mle_gauss", "KL(P_data ‖ MLE Gaussian)", "mle_gauss", width=2, dash="dash")
-        curve("kl", "kl_mle_gmm", "KL(P_data ‖ MLE mixture)", "mle_gmm", width=2, dash="dashdot")
+        curve("kl", "kl_mle_gauss", "to MLE Gaussian", "mle_gauss", width=2, dash="dash")
+        curve("kl", "kl_mle_gmm", "to MLE mixture", "mle_gmm", width=2, dash="dashdot")
+        curve("kl", "kl_data_g_floor", "noise floors", "floor", width=1.5, dash="dash")
+        curve("kl", "kl_g_data_floor", "", "floor", width=1.5, dash="dot")
+        self.legends["kl"].removeItem(self.curves["kl_g_data_floor"])  # one legend row for both floors
         # 4. the game's value against its bound at D*
         add_plot("value", "V(G, D) (nats)")
         curve("value", "value", "V(G, D) estimated", "value")
@@ -128,7 +141,7 @@ class MetricsView(QWidget):
         add_plot("modes", "fraction")
         curve("modes", "modes_fraction", "modes captured", "modes")
         curve("modes", "hq_fraction", "high-quality samples", "hq")
-        self.plots["modes"].setYRange(0, 1.05, padding=0)
+        self.plots["modes"].setYRange(-0.03, 1.1, padding=0)
         self.plots["modes"].enableAutoRange(axis="y", enable=False)
         # 6. gradient norms (log scale)
         add_plot("grad", "‖∇‖ (log)", log_y=True)
@@ -154,7 +167,7 @@ class MetricsView(QWidget):
         self.widgets["jsd"].setVisible(has_jsd)
 
         shown = [self._set(k, series(snap, k, positive=True))
-                 for k in ("kl_data_g", "kl_g_data", "kl_mle_gauss", "kl_mle_gmm")]
+                 for k in ("kl_data_g", "kl_g_data", "kl_mle_gauss", "kl_mle_gmm", "kl_data_g_floor", "kl_g_data_floor")]
         self.widgets["kl"].setVisible(any(shown))
         self._fit_decades("kl")
 
@@ -219,8 +232,7 @@ class MetricsView(QWidget):
                     line.show()
                 else:
                     line.hide()
-            style.set_title(self.plots["loss"], f"losses ({kind})" + ("" if refs else
-                            ": no D = ½ reference for this objective"))
+            self.legends["loss"].getLabel(self.curves["d_loss"]).setText(f"D loss ({kind})")
 
     def _show_value(self, snap: Snapshot) -> None:
         a = self._set("value", series(snap, "value"))

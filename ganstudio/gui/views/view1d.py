@@ -34,6 +34,8 @@ class View1D(QWidget):
         self._extent: tuple[float, float] | None = None
         self._critic: bool | None = None
         self._map_label = ""
+        self._density_top = 0.0
+        self._modes_in_legend = False
 
         self.toolbar = LayerToolbar(self)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -81,7 +83,7 @@ class View1D(QWidget):
             "mle_gauss": p.plot(pen=style.pen("mle_gauss", width=2.5, style="dash")),
             "mle_gmm": p.plot(pen=style.pen("mle_gmm", width=2.5, style="dashdot")),
             "d": pg.PlotDataItem(pen=style.pen("d", style="dash")),
-            "d_star": pg.PlotDataItem(pen=style.pen("d_star", width=3.5, style="dot")),
+            "d_star": pg.PlotDataItem(pen=style.pen("d_star", width=2.0)),
         }
         self.half_line = pg.InfiniteLine(pos=0.5, angle=0, pen=style.pen("reference", width=1, style="dot"))
         self.d_view.addItem(self.half_line)
@@ -102,9 +104,11 @@ class View1D(QWidget):
         }
         for key in ("p_data", "p_g", "mle_gauss", "mle_gmm", "d", "d_star"):
             self.legend.addItem(self.curves[key], self._names.get(key, key))
-        self.legend.addItem(self.modes_captured, "mode captured")
-        self.legend.addItem(self.modes_missed, "mode missed")
         self._set_d_labels(critic=False)
+        p.enableAutoRange(axis="y", enable=False)
+        self.spike = pg.TextItem(color=style.COLORS["gen"], anchor=(0.5, 0))
+        p.addItem(self.spike, ignoreBounds=True)
+        self.spike.hide()
 
         # --- latent mapping: z on the lower line, G(z) on the upper one (figure 1 of the paper) ---
         m = self.mapping
@@ -181,6 +185,7 @@ class View1D(QWidget):
         if snap.critic:
             d = _minmax(d)
         self.curves["d"].setData(*finite_xy(xs, d))
+        self._fit_density_range(snap)
 
         if snap.critic:
             self.note.setText(
@@ -192,7 +197,40 @@ class View1D(QWidget):
         self._show_modes(snap)
         self._show_mapping(snap, extent)
 
+    def _fit_density_range(self, snap: Snapshot) -> None:
+        """Scale the density axis to P_data and the fits; a spike of the estimated p_G may run off the top.
+
+        An early generator often piles its samples into one narrow spike tens of times
+        higher than P_data; scaling to it would flatten the curves the class is comparing.
+        """
+        def top(a) -> float:
+            a = np.asarray(a, dtype=float)
+            a = a[np.isfinite(a)]
+            return float(a.max()) if a.size else 0.0
+
+        ref = max(top(snap.p_data_grid), top(snap.mle_gauss_grid))
+        pg_top = top(snap.p_g_grid)
+        hi = max(ref, min(pg_top, 3.0 * ref)) * 1.08 if ref > 0 else max(pg_top, 1e-9) * 1.08
+        if pg_top > hi:
+            self.spike.setText(f"p_G peaks at {pg_top:.3g} ↑ (off scale)")
+            self.spike.setPos(float(snap.grid.xs[int(np.nanargmax(np.where(np.isfinite(snap.p_g_grid),
+                                                                           snap.p_g_grid, -np.inf)))]), hi)
+            self.spike.show()
+        else:
+            self.spike.hide()
+        if hi != self._density_top:
+            self._density_top = hi
+            self.plot.setYRange(-0.03 * hi, hi, padding=0)
+
     def _show_modes(self, snap: Snapshot) -> None:
+        has = snap.modes is not None
+        if has != self._modes_in_legend:  # legend rows only for layers that exist
+            self._modes_in_legend = has
+            for item, name in ((self.modes_captured, "mode captured"), (self.modes_missed, "mode missed")):
+                if has:
+                    self.legend.addItem(item, name)
+                else:
+                    self.legend.removeItem(item)
         if snap.modes is None:
             self.modes_captured.setData([], [])
             self.modes_missed.setData([], [])
@@ -203,17 +241,17 @@ class View1D(QWidget):
         self.modes_missed.setData(c[~cap], np.zeros(int((~cap).sum())))
 
     def _show_mapping(self, snap: Snapshot, extent: tuple[float, float]) -> None:
-        z = np.asarray(snap.latent, dtype=float)[:, 0]
+        latent = np.asarray(snap.latent, dtype=float)
         gz = np.asarray(snap.fake, dtype=float)[:, 0]
-        n = len(z)
+        n = len(latent)
         if n == 0:
             self.map_lines.setData([], [])
             self.z_points.setData([], [])
             self.gz_points.setData([], [])
             return
-        # the same fixed z every snapshot, spread evenly over their range, so lines can be followed
-        idx = np.argsort(z, kind="stable")[np.linspace(0, n - 1, min(MAPPED_POINTS, n)).round().astype(int)]
-        lo, hi = float(z.min()), float(z.max())
+        z = latent[:, 0]
+        idx = mapped_indices(latent)
+        lo, hi = float(z[idx].min()), float(z[idx].max())
         scale = (extent[1] - extent[0]) / (hi - lo) if hi > lo else 0.0
         zpos = extent[0] + (z[idx] - lo) * scale if scale else np.full(len(idx), 0.5 * (extent[0] + extent[1]))
         g = gz[idx]
@@ -226,7 +264,8 @@ class View1D(QWidget):
         self.map_lines.setData(xs, ys)
         self.z_points.setData(zpos, np.zeros(len(zpos)))
         self.gz_points.setData(g, np.ones(len(g)))
-        label = f"fixed latent z₁ ∈ [{lo:.2f}, {hi:.2f}], stretched to the x range, mapped by G"
+        nearest = " nearest the z₁ axis" if latent.shape[1] > 1 else ""
+        label = f"{len(idx)} fixed latent z{nearest}: z₁ ∈ [{lo:.2f}, {hi:.2f}] stretched to the x range"
         if label != self._map_label:
             self._map_label = label
             style.style_axis(self.mapping.getAxis("bottom"), label)
@@ -237,9 +276,28 @@ class View1D(QWidget):
         for item in (self.modes_captured, self.modes_missed, self.z_points, self.gz_points):
             item.setData([], [])
         self.map_lines.setData([], [])
+        self.spike.hide()
         self._map_label = ""
         style.style_axis(self.mapping.getAxis("bottom"), "")
         self.note.hide()
+
+
+def mapped_indices(latent: np.ndarray, count: int = MAPPED_POINTS) -> np.ndarray:
+    """Which fixed z to draw: evenly spread in z₁ among those nearest the z₁ axis.
+
+    With more than one latent coordinate, G(z) also depends on z₂..z_d, so lines from
+    arbitrary z cross in a tangle; z near the z₁ axis trace G along one latent line,
+    as the 1D latent of the paper's figure does. The same z are chosen every snapshot.
+    """
+    n = len(latent)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    pool = np.arange(n)
+    if latent.shape[1] > 1:
+        rest = np.linalg.norm(latent[:, 1:], axis=1)
+        pool = np.argsort(rest, kind="stable")[: max(count, n // 8)]
+    order = pool[np.argsort(latent[pool, 0], kind="stable")]
+    return order[np.linspace(0, len(order) - 1, min(count, len(order))).round().astype(int)]
 
 
 def _minmax(a: np.ndarray) -> np.ndarray:
@@ -252,4 +310,4 @@ def _minmax(a: np.ndarray) -> np.ndarray:
     return (a - lo) / (hi - lo)
 
 
-__all__ = ["View1D", "finite_xy"]
+__all__ = ["View1D", "finite_xy", "mapped_indices"]

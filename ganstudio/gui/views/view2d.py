@@ -35,6 +35,8 @@ class View2D(QWidget):
         self._critic: bool | None = None
         self._snap: Snapshot | None = None
         self._contour_step: int | None = None
+        self._rect = QRectF()
+        self._modes_in_legend = False
         self._contour_extent: tuple[float, ...] | None = None
 
         self.toolbar = LayerToolbar(self)
@@ -114,8 +116,6 @@ class View2D(QWidget):
         self.contour_key = pg.PlotDataItem(pen=self.contours[1].pen)
         p.addItem(self.contour_key)
         self.legend.addItem(self.contour_key, "D* = ½ (p_data = p_G)")
-        self.legend.addItem(self.modes_captured, "mode captured")
-        self.legend.addItem(self.modes_missed, "mode missed")
         self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
 
@@ -159,8 +159,7 @@ class View2D(QWidget):
         if extent != self._extent:
             self._extent = extent
             x0, x1, y0, y1 = extent
-            rect = QRectF(x0, y0, x1 - x0, y1 - y0)
-            self.heat.setRect(rect)
+            self._rect = QRectF(x0, y0, x1 - x0, y1 - y0)
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
 
         self._show_heat(snap)
@@ -205,7 +204,8 @@ class View2D(QWidget):
         else:
             img, levels, label = snap.d_grid, (0.0, 1.0), "D(x)"
         img = np.asarray(img, dtype=np.float32)
-        self.heat.setImage(np.where(np.isfinite(img), img, np.nan), autoLevels=False)
+        # the rect goes with every image: ImageItem scales by the image's size in pixels
+        self.heat.setImage(np.where(np.isfinite(img), img, np.nan), autoLevels=False, rect=self._rect)
         self.colorbar.setLevels(levels)
         style.style_axis(self.colorbar.axis, label)
         if critic and key == "D(x)":
@@ -217,6 +217,14 @@ class View2D(QWidget):
             self.note.hide()
 
     def _show_modes(self, snap: Snapshot) -> None:
+        has = snap.modes is not None
+        if has != self._modes_in_legend:  # legend rows only for layers that exist
+            self._modes_in_legend = has
+            for item, name in ((self.modes_captured, "mode captured"), (self.modes_missed, "mode missed")):
+                if has:
+                    self.legend.addItem(item, name)
+                else:
+                    self.legend.removeItem(item)
         if snap.modes is None:
             self.modes_captured.setData(pos=np.zeros((0, 2)))
             self.modes_missed.setData(pos=np.zeros((0, 2)))

@@ -1,0 +1,180 @@
+"""The trainer: the k:m algorithm, live config changes, determinism, NaN recovery, snapshots."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ganstudio.core.config import LOSSES, ConfigError, TrainConfig
+from ganstudio.core.session import load_session, save_session
+from ganstudio.core.trainer import NonFiniteError, Trainer, lr_factor, pick_device
+
+SMALL = dict(hidden=16, layers=2, batch_size=64)
+
+
+def make(**kw):
+    return Trainer(TrainConfig(**{**SMALL, **kw}), eval_samples=20_000)
+
+
+def weights(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def same(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+def test_deterministic_for_a_seed():
+    a, b, c = make(seed=3), make(seed=3), make(seed=4)
+    for t in (a, b, c):
+        for _ in range(30):
+            t.step()
+    assert same(weights(a.G), weights(b.G)) and same(weights(a.D), weights(b.D))
+    assert not same(weights(a.G), weights(c.G))
+
+
+def test_k_discriminator_updates_then_m_generator_updates(monkeypatch):
+    t = make(d_steps=3, g_steps=2)
+    calls = []
+    monkeypatch.setattr(t.opt_d, "step", lambda *a, **k: calls.append("D"))
+    monkeypatch.setattr(t.opt_g, "step", lambda *a, **k: calls.append("G"))
+    t.step()
+    assert calls == ["D", "D", "D", "G", "G"]
+    calls.clear()
+    t.apply_config(t.config.replace(d_steps=1, g_steps=4))  # takes effect at the next step
+    t.step()
+    assert calls == ["D", "G", "G", "G", "G"]
+
+
+def test_freezing_a_player_keeps_its_weights():
+    t = make()
+    g0, d0 = weights(t.G), weights(t.D)
+    t.step(train_g=False)
+    assert same(weights(t.G), g0) and not same(weights(t.D), d0)
+    d1 = weights(t.D)
+    t.step(train_d=False)
+    assert same(weights(t.D), d1) and not same(weights(t.G), g0)
+    assert t.step_count == 2
+    assert math.isnan(t.history.losses()["g_loss"][0]) and math.isfinite(t.history.losses()["d_loss"][0])
+
+
+def test_live_change_keeps_state_and_shape_change_rebuilds():
+    t = make()
+    for _ in range(10):
+        t.step()
+    g = weights(t.G)
+    msgs = t.apply_config(t.config.replace(lr_d=1e-3, loss="hinge", batch_size=32, noise="uniform"))
+    assert t.step_count == 10 and same(weights(t.G), g) and not any("rebuilt" in m for m in msgs)
+    t.step()
+    assert t.opt_d.param_groups[0]["lr"] == pytest.approx(1e-3)
+    msgs = t.apply_config(t.config.replace(hidden=24))
+    assert t.step_count == 0 and any("rebuilt" in m and "hidden" in m for m in msgs)
+    assert t.G.net[0].out_features == 24
+
+
+def test_optimizer_switch_keeps_weights():
+    t = make()
+    t.step()
+    g = weights(t.G)
+    msgs = t.apply_config(t.config.replace(optimizer="sgd"))
+    assert isinstance(t.opt_g, torch.optim.SGD) and same(weights(t.G), g) and msgs
+
+
+def test_non_finite_loss_restores_last_good_weights():
+    t = make()
+    for _ in range(150):
+        t.step()
+    with torch.no_grad():
+        t.D.net[0].weight[0, 0] = float("nan")
+    with pytest.raises(NonFiniteError, match="non-finite"):
+        t.step()
+    assert t.step_count == 150
+    assert all(torch.isfinite(p).all() for p in t.D.parameters())
+    t.step()  # training goes on from the restored weights
+    assert t.step_count == 151
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("dist", ["bimodal-1d", "ring-8"])
+def test_every_loss_trains_and_snapshots(loss, dist):
+    t = make(loss=loss, distribution=dist, noise_dim=2)
+    for _ in range(5):
+        t.step()
+    s = t.snapshot()
+    assert s.critic == (loss not in ("minimax", "nonsaturating"))
+    assert ("value" in s.metrics) == (not s.critic)
+    for arr in (s.fake, s.real, s.d_grid, s.d_star_grid, s.p_g_grid, s.history["d_loss"]):
+        assert not arr.flags.writeable
+    assert s.d_grid.shape == s.grid.shape == s.p_data_grid.shape
+    assert s.fake.shape == (2000, s.dim) and s.manifold.shape[-1] == s.dim
+    # densities integrate to at most 1 over the grid
+    assert s.p_data_grid.sum() * s.grid.cell == pytest.approx(1.0, abs=1e-3)
+    assert s.p_g_grid.sum() * s.grid.cell <= 1.0 + 1e-6
+    if s.modes is not None:
+        assert s.metrics["modes_captured"] == s.modes.captured.sum()
+
+
+def test_snapshot_is_isolated_from_training():
+    t = make()
+    s = t.snapshot()
+    fake = s.fake.copy()
+    for _ in range(20):
+        t.step()
+    np.testing.assert_array_equal(s.fake, fake)
+    with pytest.raises(ValueError):
+        s.fake[0, 0] = 1.0
+    light = t.snapshot(full=False)
+    assert light.metrics_step == s.metrics_step and light.step == 20
+
+
+def test_session_resumes_exactly(tmp_path):
+    a = make(g_ema=0.9, lr_schedule="cosine", schedule_steps=100)
+    for _ in range(40):
+        a.step()
+    save_session(a, tmp_path / "s.pt", preset="ring-8")
+    for _ in range(30):
+        a.step()
+    state, preset = load_session(tmp_path / "s.pt")
+    b = Trainer(TrainConfig.from_dict(state["config"]), eval_samples=20_000)
+    b.load_state_dict(state)
+    assert preset == "ring-8" and b.step_count == 40
+    for _ in range(30):
+        b.step()
+    assert same(weights(a.G), weights(b.G)) and same(weights(a.D), weights(b.D))
+    assert same(weights(a.G_avg), weights(b.G_avg))
+
+
+def test_session_rejects_foreign_files(tmp_path):
+    bad = tmp_path / "x.pt"
+    bad.write_text("hello")
+    with pytest.raises(ConfigError, match="not a GAN Studio session"):
+        load_session(bad)
+
+
+def test_devices_and_schedules():
+    assert pick_device("cpu").type == "cpu"
+    assert pick_device("auto").type in ("cpu", "cuda", "mps")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="not available"):
+            pick_device("cuda")
+    assert lr_factor("constant", 500, 100) == 1.0
+    assert lr_factor("cosine", 0, 100) == pytest.approx(1.0)
+    assert lr_factor("cosine", 100, 100) == pytest.approx(0.01)
+    assert lr_factor("linear", 50, 100) == pytest.approx(0.01 + 0.99 * 0.5)
+
+
+def test_config_validation_and_parsing():
+    with pytest.raises(ConfigError, match="loss"):
+        TrainConfig(loss="bogus")
+    with pytest.raises(ConfigError, match="d_steps"):
+        TrainConfig(d_steps=0)
+    with pytest.raises(ConfigError, match="unknown config key"):
+        TrainConfig().with_assignments(["nope=1"])
+    with pytest.raises(ConfigError, match="expected int"):
+        TrainConfig().with_assignments(["hidden=wide"])
+    c = TrainConfig().with_assignments(["hidden=64", "lr_d=0.001", "normalize=false", "loss=hinge"])
+    assert (c.hidden, c.lr_d, c.normalize, c.loss) == (64, 0.001, False, "hinge")
+    assert TrainConfig.from_json(c.to_json()) == c
+    with pytest.raises(ConfigError, match="must be an integer"):
+        TrainConfig.from_dict({"hidden": 1.5})
