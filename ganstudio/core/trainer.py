@@ -369,5 +369,4 @@ def _active(train_d: bool, train_g: bool) -> list[str]:
 
 def _grad_norm(model: torch.nn.Module) -> torch.Tensor:
     """Euclidean norm of all parameter gradients (a tensor: no sync here)."""
-    grads = [p.grad for p in model.parameters() if p.grad is not None]
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    return torch.nn.utils.get_total_norm([p.grad for p in model.parameters() if p.grad is not None])

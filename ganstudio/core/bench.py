@@ -1,0 +1,151 @@
+"""`ganstudio bench`: the trainer against a bare PyTorch loop, and the FLOP rate of a step.
+
+Both loops run in the same process, interleaved, on the same model sizes, data and
+batch, so the ratio is meaningful on a loaded machine; the absolute figures are not.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from .distributions import get_distribution
+from .models import mlp
+from .presets import load_preset
+from .trainer import Trainer, pick_device
+
+ROUNDS = 3  # alternate trainer and bare loop this many times; report medians
+
+
+def bare_loop(config, device: torch.device):
+    """The same GAN written as the shortest plain PyTorch loop: the baseline for overhead."""
+    dist = get_distribution(config.distribution)
+    mean, scale = dist.moments
+    shift = torch.as_tensor(mean, dtype=torch.float32, device=device)
+    torch.manual_seed(config.seed)
+    G = mlp(config.noise_dim, dist.dim, config.hidden, config.layers, config.activation).to(device)
+    D = mlp(dist.dim, 1, config.hidden, config.layers, config.activation).to(device)
+    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2), fused=True)
+    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2), fused=True)
+    gen = torch.Generator(device=device).manual_seed(config.seed)
+    b = config.batch_size
+
+    def step():
+        for _ in range(config.d_steps):
+            real = (dist.sample(b, gen) - shift) / scale
+            fake = G(torch.randn(b, config.noise_dim, generator=gen, device=device)).detach()
+            loss_d = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+        for _ in range(config.g_steps):
+            loss_g = F.softplus(-D(G(torch.randn(b, config.noise_dim, generator=gen, device=device)))).mean()
+            opt_g.zero_grad()
+            loss_g.backward()
+            opt_g.step()
+        return loss_d.item(), loss_g.item()
+
+    return step
+
+
+def steps_per_second(step, seconds: float, device: torch.device) -> float:
+    for _ in range(20):  # warm-up
+        step()
+    _sync(device)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        step()
+        n += 1
+    _sync(device)
+    return n / (time.perf_counter() - t0)
+
+
+def matmul_rate(device: torch.device, n: int, m: int | None = None, k: int | None = None, seconds: float = 1.0) -> float:
+    """Measured float32 FLOP/s of an (n x k) @ (k x m) product."""
+    m, k = m or n, k or n
+    a = torch.randn(n, k, device=device)
+    b = torch.randn(k, m, device=device)
+    for _ in range(3):
+        a @ b
+    _sync(device)
+    reps, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        a @ b
+        reps += 1
+    _sync(device)
+    return 2.0 * n * m * k * reps / (time.perf_counter() - t0)
+
+
+def step_flops(trainer: Trainer) -> int:
+    with FlopCounterMode(display=False) as counter:
+        trainer.step()
+    return counter.get_total_flops()
+
+
+def run_benchmarks(preset: str = "ring-8", seconds: float = 4.0) -> dict:
+    config = load_preset(preset).config
+    device = pick_device(config.device)
+    trainer = Trainer(config)
+    bare = bare_loop(config, device)
+    per_round = seconds / ROUNDS
+    ours, base = [], []
+    for _ in range(ROUNDS):
+        ours.append(steps_per_second(trainer.step, per_round, device))
+        base.append(steps_per_second(bare, per_round, device))
+    trainer_rate, bare_rate = statistics.median(ours), statistics.median(base)
+    flops = step_flops(trainer)
+    peak = matmul_rate(device, 1024)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(os.cpu_count() or 1)
+    try:
+        all_cores = matmul_rate(device, 1024)
+    finally:
+        torch.set_num_threads(threads)
+    shaped = matmul_rate(device, config.batch_size, config.hidden, config.hidden)
+    achieved = flops * trainer_rate
+    return {
+        "preset": preset,
+        "device": device.type,
+        "threads": torch.get_num_threads(),
+        "model": f"{config.layers} x {config.hidden} {config.activation}, batch {config.batch_size}, "
+                 f"{config.d_steps} D : {config.g_steps} G",
+        "trainer_steps_per_s": trainer_rate,
+        "bare_steps_per_s": bare_rate,
+        "ratio": trainer_rate / bare_rate,
+        "flops_per_step": flops,
+        "achieved_flop_s": achieved,
+        "matmul_1024_flop_s": peak,
+        "matmul_layer_shape_flop_s": shaped,
+        "matmul_1024_all_cores_flop_s": all_cores,
+        "cpu_count": os.cpu_count(),
+        "fraction_of_matmul_peak": achieved / peak,
+    }
+
+
+def format_report(r: dict) -> str:
+    g = 1e9
+    rows = [
+        f"GAN Studio benchmark: preset {r['preset']} on {r['device']} ({r['threads']} torch thread(s)); {r['model']}",
+        f"  trainer            {r['trainer_steps_per_s']:9.1f} steps/s",
+        f"  bare PyTorch loop  {r['bare_steps_per_s']:9.1f} steps/s",
+        f"  ratio              {r['ratio']:9.3f}   (target >= 0.95)",
+        f"  work per step      {r['flops_per_step'] / 1e6:9.2f} MFLOP",
+        f"  achieved           {r['achieved_flop_s'] / g:9.2f} GFLOP/s",
+        f"  matmul 1024^3      {r['matmul_1024_flop_s'] / g:9.2f} GFLOP/s  (measured, same threads as the trainer)",
+        f"  matmul all cores   {r['matmul_1024_all_cores_flop_s'] / g:9.2f} GFLOP/s  ({r['cpu_count']} threads)",
+        f"  matmul layer-sized {r['matmul_layer_shape_flop_s'] / g:9.2f} GFLOP/s  (batch x hidden x hidden)",
+        f"  fraction of peak   {r['fraction_of_matmul_peak']:9.3f}",
+    ]
+    return "\n".join(rows)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    elif device.type == "mps":
+        torch.mps.synchronize()
