@@ -68,14 +68,18 @@ def make_snapshot(
     grad = _grad_at(logit if not critic else d_grid, grid, fake)
 
     div = divergences_from_logs(log_p, log_q)
+    log_cell = math.log(mgrid.cell)  # entropies of densities (differential), as the core reports them
+    floor = _floor(dist, mgrid, n, seed)
     metrics: dict[str, float] = {
         "jsd": div["jsd"],
         "kl_data_g": div["kl_pq"],
         "kl_g_data": div["kl_qp"],
-        "entropy_data": div["entropy_p"],
-        "entropy_g": div["entropy_q"],
-        "cross_entropy": div["cross_entropy"],
-        "jsd_floor": _jsd_floor(dist, mgrid, n, seed),
+        "entropy_data": div["entropy_p"] + log_cell,
+        "entropy_g": div["entropy_q"] + log_cell,
+        "cross_entropy": div["cross_entropy"] + log_cell,
+        "jsd_floor": floor["jsd"],
+        "kl_data_g_floor": floor["kl_pq"],
+        "kl_g_data_floor": floor["kl_qp"],
         "g_grad_norm": 0.05 + 0.5 * (1 - progress),
         "d_grad_norm": 0.1 + 0.3 * (1 - progress),
     }
@@ -207,10 +211,10 @@ def _grad_at(field: np.ndarray, grid: Grid, pts: np.ndarray) -> np.ndarray:
     return np.stack([gx[c], gy[c]], axis=1)
 
 
-def _jsd_floor(dist, mgrid: Grid, n: int, seed: int) -> float:
-    a = np.log(smoothed_probs(*histogram(dist.reference_samples(n, seed + 11), mgrid)))
+def _floor(dist, mgrid: Grid, n: int, seed: int) -> dict[str, float]:
+    """The divergences between P_data and an estimate from n of its own samples: sampling noise."""
     b = np.log(smoothed_probs(*histogram(dist.reference_samples(n, seed + 12), mgrid)))
-    return divergences_from_logs(a, b)["jsd"]
+    return divergences_from_logs(dist.log_cell_probs, b)
 
 
 def _history(metrics: dict, step: int, length: int, rng, nan: bool) -> dict[str, np.ndarray]:

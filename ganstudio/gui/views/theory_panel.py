@@ -187,6 +187,12 @@ def _section(number: int, title: str, formula: str, lines: list[str], why: str =
     return f"<h3>{number}. {title}</h3>{_formula(formula)}{body}{explain}"
 
 
+def _floor(v: _Values, key: str) -> str:
+    """", sampling-noise floor x": what the same estimator reports for a perfect generator."""
+    x = v.get(key)
+    return f" (sampling-noise floor {_num(fmt(x))} {v.unit})" if x is not None else ""
+
+
 def _cross_entropy_line(v: _Values) -> str:
     ce, h, kl = v.get("cross_entropy"), v.get("entropy_data"), v.get("kl_data_g")
     if ce is None or h is None or kl is None:
@@ -216,15 +222,14 @@ def _bound_line(v: _Values) -> str:
 
 def render_html(snap: Snapshot, bits: bool = False) -> str:
     v = _Values(snap, bits)
-    where = ("on the evaluation grid's cells" if snap.dim in (1, 2) else "on the data")
     stale = "" if snap.metrics_step == snap.step else f" (metrics from step {snap.metrics_step})"
     parts = [
-        f"<h2>The mathematics of this GAN, live — step {snap.step}{stale}</h2>",
-        f"<p style='color:#555555'>All logarithms {v.log}, values in {v.unit}; "
-        f"densities are discretised {where}.</p>",
+        f"<h3>The mathematics of this GAN, live — step {snap.step}{stale}</h3>",
+        f"<p style='color:#555555'>All logarithms {v.log}, values in {v.unit}. P is a density here, so "
+        "H is a differential entropy: it is negative when the density is concentrated on a small region.</p>",
     ]
     parts.append(_section(
-        1, "Self-information", f"I(x) = −log P(x)",
+        1, "Self-information", "I(x) = −log P(x)",
         [f"averaged over the data: E<sub>x~P<sub>data</sub></sub>[I(x)] = H(P<sub>data</sub>) = "
          f"{v.show('entropy_data')}"],
         "A rare event carries more information than a common one; independent events add up.",
@@ -233,13 +238,14 @@ def render_html(snap: Snapshot, bits: bool = False) -> str:
         2, "Entropy", "H(P) = E<sub>x~P</sub>[I(x)] = −E<sub>x~P</sub>[log P(x)]",
         [f"H(P<sub>data</sub>) = {v.show('entropy_data')}",
          f"H(P<sub>G</sub>) = {v.show('entropy_g')}"],
-        "The average code length of the best code for P.",
+        "For a discrete P: the average length of the best code for P, in nats or bits.",
     ))
     parts.append(_section(
         3, "Kullback–Leibler divergence",
         "D<sub>KL</sub>(P‖Q) = E<sub>x~P</sub>[log P(x)/Q(x)] ≥ 0, zero only when P = Q",
-        [f"KL(P<sub>data</sub> ‖ P<sub>G</sub>) = {v.show('kl_data_g')}",
-         f"KL(P<sub>G</sub> ‖ P<sub>data</sub>) = {v.show('kl_g_data')}  (not symmetric)"],
+        [f"KL(P<sub>data</sub> ‖ P<sub>G</sub>) = {v.show('kl_data_g')}{_floor(v, 'kl_data_g_floor')}",
+         f"KL(P<sub>G</sub> ‖ P<sub>data</sub>) = {v.show('kl_g_data')}{_floor(v, 'kl_g_data_floor')}; "
+         "the two directions differ: KL is not symmetric"],
         "The extra code length paid for coding samples of P with the code built for Q.",
     ))
     parts.append(_section(
@@ -276,9 +282,7 @@ def render_html(snap: Snapshot, bits: bool = False) -> str:
         "For fixed G, a log D + b log(1 − D) is largest at D = a / (a + b); D* = ½ everywhere exactly when "
         "P<sub>G</sub> = P<sub>data</sub>.",
     ))
-    floor = v.get("jsd_floor")
-    floor_line = (f"JSD = {v.show('jsd')}; its sampling-noise floor is {_num(fmt(floor))} {v.unit}"
-                  if floor is not None else f"JSD = {v.show('jsd')}; noise floor {v.show('jsd_floor')}")
+    floor_line = f"JSD = {v.show('jsd')}{_floor(v, 'jsd_floor')}"
     parts.append(_section(
         8, "What G minimises against D*",
         "V(G, D*) = −2 log 2 + 2 JSD(P<sub>data</sub> ‖ P<sub>G</sub>)",

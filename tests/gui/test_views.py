@@ -1,0 +1,387 @@
+"""The views draw exactly what a snapshot holds: checked item by item, for synthetic
+snapshots (every branch: 1D, 2D, critic, NaN in history, missing keys) and for real
+snapshots of a Trainer on each 1D and 2D preset."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+
+from ganstudio.core.distributions import get_distribution
+from ganstudio.core.presets import load_preset, preset_names
+from ganstudio.gui.views import DataView, MetricsView, TheoryPanel, View1D, View2D
+from ganstudio.gui.views.metrics_view import LOSS_REFERENCES
+from ganstudio.gui.views.theory_panel import fmt, render_html, sum_digits
+from ganstudio.gui.views.view1d import mapped_indices
+
+from snapshot_factory import make_snapshot  # tests/gui is on sys.path (rootdir-relative import)
+
+LN2 = math.log(2.0)
+
+
+def shown(widget, qtbot, size=(900, 700)):
+    """Show and paint the widget offscreen (a paint error or crash fails here), return its image."""
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    image = widget.grab().toImage()
+    assert not image.isNull()
+    return image
+
+
+def data(item):
+    x, y = item.getOriginalDataset()
+    return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x, float), np.asarray(y, float))
+
+
+def with_arrays(snap, **arrays):
+    """A copy of a snapshot with some arrays replaced (Snapshot is frozen)."""
+    return dataclasses.replace(snap, **arrays)
+
+
+@pytest.fixture(scope="module")
+def snap1d():
+    return make_snapshot("bimodal-1d", progress=0.6)
+
+
+@pytest.fixture(scope="module")
+def snap2d():
+    return make_snapshot("ring-8", progress=0.85, nan_in_history=True)
+
+
+# --------------------------------------------------------------------------- View1D
+def test_view1d_curves_hold_the_snapshot(qtbot, snap1d):
+    view = View1D()
+    view.show_snapshot(snap1d)
+    shown(view, qtbot)
+    xs = snap1d.grid.xs
+    for key, arr in (("p_data", snap1d.p_data_grid), ("p_g", snap1d.p_g_grid), ("d", snap1d.d_grid),
+                     ("d_star", snap1d.d_star_grid), ("mle_gauss", snap1d.mle_gauss_grid),
+                     ("mle_gmm", snap1d.mle_gmm_grid)):
+        x, y = data(view.curves[key])
+        np.testing.assert_allclose(x, xs, err_msg=key)
+        np.testing.assert_allclose(y, arr, rtol=1e-6, err_msg=key)
+    # D lives on its own [0, 1] axis, not on the density axis
+    assert view.curves["d"].getViewBox() is view.d_view
+    assert view.curves["p_data"].getViewBox() is view.plot.vb
+    assert not view.note.isVisibleTo(view)
+    # modes: one star per captured mode
+    cap = snap1d.modes.captured
+    assert len(view.modes_captured.data) == int(cap.sum())
+    assert len(view.modes_missed.data) == int((~cap).sum())
+
+
+def test_view1d_mapping_joins_each_z_to_its_sample(qtbot, snap1d):
+    view = View1D()
+    view.show_snapshot(snap1d)
+    x, y = data(view.map_lines)
+    idx = mapped_indices(np.asarray(snap1d.latent))
+    assert len(idx) == 50
+    np.testing.assert_array_equal(y, np.tile([0.0, 1.0], len(idx)))
+    np.testing.assert_allclose(x[1::2], snap1d.fake[idx, 0], rtol=1e-6)
+    # z keeps its order along the lower line: z₁ is stretched, never shuffled
+    z = snap1d.latent[idx, 0]
+    assert np.all(np.diff(x[0::2])[np.diff(z) > 0] > 0)
+
+
+def test_view1d_critic_is_scaled_and_labelled(qtbot):
+    snap = make_snapshot("gaussian-1d", loss="wgan-gp")
+    assert snap.critic
+    view = View1D()
+    view.show_snapshot(snap)
+    shown(view, qtbot)
+    _, d = data(view.curves["d"])
+    raw = np.asarray(snap.d_grid, float)
+    np.testing.assert_allclose(d, (raw - raw.min()) / (raw.max() - raw.min()), atol=1e-6)
+    assert view.note.isVisibleTo(view) and "critic" in view.note.text()
+    assert "critic" in view.legend.getLabel(view.curves["d"]).text
+    # back to a probability: the note goes, the label comes back
+    view.show_snapshot(make_snapshot("gaussian-1d"))
+    assert not view.note.isVisibleTo(view)
+    assert "critic" not in view.legend.getLabel(view.curves["d"]).text
+
+
+def test_view1d_never_draws_nan(qtbot, snap1d):
+    p_g = np.array(snap1d.p_g_grid, dtype=float)
+    p_g[10:20] = np.nan
+    p_g[30] = np.inf
+    view = View1D()
+    view.show_snapshot(with_arrays(snap1d, p_g_grid=p_g))
+    x, y = data(view.curves["p_g"])
+    assert np.isfinite(y).all() and len(y) == len(p_g) - 11
+
+
+def test_view1d_toggles_hide_layers(qtbot, snap1d):
+    view = View1D()
+    view.show_snapshot(snap1d)
+    shown(view, qtbot)
+    assert not view.curves["mle_gmm"].isVisible()  # off until asked for
+    view.toolbar.boxes["mle_gmm"].setChecked(True)
+    assert view.curves["mle_gmm"].isVisible()
+    for key, item in (("d_star", view.curves["d_star"]), ("mapping", view.mapping), ("modes", view.modes_captured)):
+        view.toolbar.boxes[key].setChecked(False)
+        assert not item.isVisible(), key
+    # a click on a legend sample hides the item; the box follows
+    view.curves["d"].setVisible(False)
+    view.toolbar.sync_from_items(view.curves["d"])
+    assert not view.toolbar.boxes["d"].isChecked()
+
+
+def test_view1d_keeps_p_data_readable_when_p_g_spikes(qtbot, snap1d):
+    p_g = np.array(snap1d.p_g_grid, dtype=float)
+    p_g[500] = 100 * np.nanmax(snap1d.p_data_grid)
+    view = View1D()
+    view.show_snapshot(with_arrays(snap1d, p_g_grid=p_g))
+    top = view.plot.vb.viewRange()[1][1]
+    assert np.nanmax(snap1d.p_data_grid) < top < p_g[500]
+    assert view.spike.isVisible() and "off scale" in view.spike.toPlainText()
+
+
+def test_view1d_rejects_2d(qtbot, snap2d):
+    view = View1D()
+    qtbot.addWidget(view)
+    with pytest.raises(ValueError):
+        view.show_snapshot(snap2d)
+
+
+# --------------------------------------------------------------------------- View2D
+def test_view2d_items_hold_the_snapshot(qtbot, snap2d):
+    view = View2D()
+    view.show_snapshot(snap2d)
+    shown(view, qtbot, (900, 800))
+    np.testing.assert_allclose(view.real.getData()[0], snap2d.real[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(view.fake.getData()[1], snap2d.fake[:, 1], rtol=1e-6)
+    np.testing.assert_allclose(view.heat.image, snap2d.d_grid, rtol=1e-6)
+    assert tuple(view.colorbar.levels()) == (0.0, 1.0)
+    # the heat map covers the grid's extent, row i at y = ys[i], column j at x = xs[j]
+    x0, x1, y0, y1 = snap2d.grid.extent
+    r = view.heat.mapRectToView(view.heat.boundingRect())
+    assert (r.left(), r.right(), r.top(), r.bottom()) == pytest.approx((x0, x1, y0, y1))
+    p = view.heat.mapToView(QPointF(3.5, 10.5))  # column 3, row 10
+    assert (p.x(), p.y()) == pytest.approx((snap2d.grid.xs[3], snap2d.grid.ys[10]))
+    cap = snap2d.modes.captured
+    assert len(view.modes_captured.data) == int(cap.sum()) and len(view.modes_missed.data) == int((~cap).sum())
+
+
+def test_view2d_manifold_and_arrows(qtbot, snap2d):
+    view = View2D()
+    view.show_snapshot(snap2d)
+    rows, cols, _ = snap2d.manifold.shape
+    x, y = data(view.manifold)
+    assert np.isnan(x).sum() == rows + cols  # one break after each grid line
+    np.testing.assert_allclose(x[:cols], snap2d.manifold[0, :, 0], rtol=1e-6)
+    ax, ay = data(view.arrows)
+    n = min(150, len(snap2d.fake))
+    assert len(ax) == 6 * n  # shaft and two head strokes, as pairs
+    starts = np.stack([ax[0::6], ay[0::6]], axis=1)
+    tips = np.stack([ax[1::6], ay[1::6]], axis=1)
+    np.testing.assert_allclose(starts, snap2d.fake[:n], rtol=1e-6)
+    direction = tips - starts
+    grad = np.asarray(snap2d.fake_grad[:n], float)
+    moving = np.linalg.norm(direction, axis=1) > 1e-9
+    cos = (direction * grad).sum(1)[moving] / (np.linalg.norm(direction, axis=1) * np.linalg.norm(grad, axis=1))[moving]
+    assert np.all(cos > 0.999)  # each arrow points along grad D
+
+
+def test_view2d_heat_source_and_toggles(qtbot, snap2d):
+    view = View2D()
+    view.show_snapshot(snap2d)
+    shown(view, qtbot, (900, 800))
+    view.heat_source.setCurrentText("D*(x)")
+    np.testing.assert_allclose(view.heat.image, snap2d.d_star_grid, rtol=1e-6)
+    view.heat_source.setCurrentText("off")
+    assert not view.heat.isVisible() and not view.colorbar.isVisible()
+    view.heat_source.setCurrentText("D(x)")
+    assert view.heat.isVisible()
+    layers = {"real": [view.real], "fake": [view.fake], "contours": view.contours, "manifold": [view.manifold],
+              "arrows": [view.arrows], "modes": [view.modes_captured, view.modes_missed]}
+    for key, items in layers.items():
+        view.toolbar.boxes[key].setChecked(False)
+        assert not any(i.isVisible() for i in items), key
+        view.toolbar.boxes[key].setChecked(True)
+        assert all(i.isVisible() for i in items), key
+    assert view.plot.vb.state["aspectLocked"]
+
+
+def test_view2d_critic_and_no_modes(qtbot):
+    snap = make_snapshot("moons", loss="hinge")
+    view = View2D()
+    view.show_snapshot(snap)
+    shown(view, qtbot, (900, 800))
+    lo, hi = view.colorbar.levels()
+    assert lo == -hi and hi >= np.abs(snap.d_grid).max() - 1e-6
+    assert view.note.isVisibleTo(view) and "critic" in view.note.text()
+    assert len(view.modes_captured.data) == 0 and view.legend.getLabel(view.modes_captured) is None
+
+
+# --------------------------------------------------------------------------- MetricsView
+def test_metrics_curves_are_the_finite_history(qtbot, snap2d):
+    view = MetricsView()
+    view.show_snapshot(snap2d)
+    shown(view, qtbot, (900, 1000))
+    for key in ("d_loss", "g_loss", "jsd", "jsd_floor", "kl_data_g", "value", "value_bound", "hq_fraction"):
+        hist = snap2d.history if key in snap2d.history else snap2d.metric_history
+        x, y = data(view.curves[key])
+        keep = np.isfinite(hist[key])
+        assert keep.sum() < len(keep)  # the factory put NaN and inf in it
+        assert np.isfinite(y).all(), key
+        np.testing.assert_allclose(y, hist[key][keep], err_msg=key)
+        np.testing.assert_allclose(x, hist["step"][keep], err_msg=key)
+    _, frac = data(view.curves["modes_fraction"])
+    assert frac[-1] == pytest.approx(snap2d.metrics["modes_captured"] / snap2d.metrics["modes_total"])
+    assert not view.widgets["value"].isHidden() and view.value_note.isHidden()
+
+
+@pytest.mark.parametrize("loss", ["minimax", "nonsaturating", "lsgan", "wgan-gp"])
+def test_metrics_reference_lines_follow_the_loss(qtbot, loss):
+    view = MetricsView()
+    qtbot.addWidget(view)
+    view.show_snapshot(make_snapshot("gaussian-1d", loss=loss, history_len=10))
+    refs = LOSS_REFERENCES.get(loss, {})
+    for who, line in view.loss_refs.items():
+        assert line.isVisible() == (who in refs)
+        if who in refs:
+            assert line.value() == pytest.approx(refs[who][0])
+    if loss == "nonsaturating":
+        assert view.loss_refs["g"].value() == pytest.approx(LN2)
+    if loss == "minimax":
+        assert view.loss_refs["g"].value() == pytest.approx(-LN2)
+
+
+def test_metrics_hide_what_does_not_apply(qtbot):
+    snap = make_snapshot("moons", loss="wgan-gp", history_len=10)
+    view = MetricsView()
+    view.show_snapshot(snap)
+    shown(view, qtbot, (900, 1000))
+    assert view.widgets["modes"].isHidden()  # moons has no modes
+    assert view.widgets["value"].isHidden() and not view.value_note.isHidden()
+    assert "critic" in view.value_note.text()
+    assert not view.widgets["jsd"].isHidden()
+
+
+# --------------------------------------------------------------------------- TheoryPanel
+def _identity(text: str, lhs: str) -> list[Decimal]:
+    """The three numbers of the first line starting with `lhs` that has three (total, term, term)."""
+    for line in text.splitlines():
+        numbers = re.findall(r"[−-]?\d+\.\d+", line)
+        if line.startswith(lhs) and len(numbers) == 3:
+            return [Decimal(n.replace("−", "-")) for n in numbers]
+    raise AssertionError(f"no identity line starting {lhs!r}")
+
+
+def test_theory_substitutes_the_metrics(qtbot, snap2d):
+    panel = TheoryPanel()
+    panel.show_snapshot(snap2d)
+    shown(panel, qtbot, (900, 1200))
+    text = panel.text()
+    m = snap2d.metrics
+    for key in ("entropy_data", "entropy_g", "kl_data_g", "kl_g_data", "kl_mle_gauss", "kl_mle_gmm", "value",
+                "jsd", "jsd_floor"):
+        assert fmt(m[key]) in text, key
+    ce, h, kl = _identity(text, "H(Pdata, PG) =")
+    assert h + kl == ce
+    assert ce == Decimal(f"{m['cross_entropy']:.{-ce.as_tuple().exponent}f}")
+    vb, two_log2, jsd = _identity(text, "V(G, D*) =")
+    assert two_log2 + 2 * jsd == vb and two_log2 < 0
+
+
+def test_theory_rounding_adds_up(qtbot, snap1d):
+    metrics = {**snap1d.metrics, "entropy_data": 1.7024, "kl_data_g": 0.2294, "cross_entropy": 1.9318}
+    text = TheoryPanel_text(with_arrays(snap1d, metrics=metrics))
+    assert "H(Pdata, PG) = 1.9318 = H(Pdata) 1.7024 + KL 0.2294 nats" in text
+    metrics["cross_entropy"] = 2.5
+    assert "differ by" in TheoryPanel_text(with_arrays(snap1d, metrics=metrics))
+    assert sum_digits(1.931, [(1, 1.702), (1, 0.229)]) == (3, 0.0)
+    assert sum_digits(1.0, [(1, 0.3), (1, 0.3)])[1] == pytest.approx(0.4)
+
+
+def TheoryPanel_text(snap, bits=False) -> str:
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    doc.setHtml(render_html(snap, bits))
+    return doc.toPlainText()
+
+
+def test_theory_bits_and_missing_keys(qtbot, snap1d):
+    panel = TheoryPanel()
+    panel.show_snapshot(snap1d)
+    qtbot.addWidget(panel)
+    panel.set_bits(True)
+    text = panel.text()
+    assert fmt(snap1d.metrics["kl_data_g"] / LN2) in text and "bits" in text
+    assert "−2 log 2 = −2.000 bits" in text
+    metrics = {k: v for k, v in snap1d.metrics.items() if k not in ("kl_mle_gmm", "entropy_g")}
+    panel.set_bits(False)
+    panel.show_snapshot(with_arrays(snap1d, metrics=metrics))
+    text = panel.text()
+    assert "H(PG) = n/a (" in text and "mixture) = n/a (" in text
+    critic = make_snapshot("bimodal-1d", loss="hinge")
+    panel.show_snapshot(critic)
+    assert re.search(r"V\(G, D\) = n/a \(.*critic", panel.text())
+
+
+# --------------------------------------------------------------------------- DataView
+def test_data_view_picks_the_view_for_the_dimension(qtbot, snap1d, snap2d):
+    view = DataView()
+    qtbot.addWidget(view)
+    view.show_snapshot(snap1d)
+    assert isinstance(view.currentWidget(), View1D)
+    view.show_snapshot(snap2d)
+    assert isinstance(view.currentWidget(), View2D)
+    view.show_snapshot(snap1d)
+    assert view.currentWidget() is view.views[1]
+
+
+# --------------------------------------------------------------------------- real trainer snapshots
+def _live_presets() -> list[str]:
+    return [n for n in preset_names() if get_distribution(load_preset(n).config.distribution).dim in (1, 2)]
+
+
+@pytest.fixture(scope="module", params=_live_presets() + ["ring-8@wgan-gp"])
+def real_snap(request):
+    from ganstudio.core.trainer import Trainer
+
+    name, _, loss = request.param.partition("@")
+    config = load_preset(name).config.replace(device="cpu")
+    if loss:
+        config = config.replace(loss=loss)
+    trainer = Trainer(config, eval_samples=5000)
+    for _ in range(3):
+        trainer.step()
+    return trainer.snapshot(full=True)
+
+
+def test_views_render_real_snapshots(qtbot, real_snap):
+    snap = real_snap
+    view = View1D() if snap.dim == 1 else View2D()
+    view.show_snapshot(snap)
+    shown(view, qtbot)
+    if snap.dim == 1:
+        x, y = data(view.curves["p_data"])
+        keep = np.isfinite(snap.p_data_grid)
+        np.testing.assert_allclose(y, snap.p_data_grid[keep], rtol=1e-6)
+        np.testing.assert_allclose(x, snap.grid.xs[keep])
+    else:
+        np.testing.assert_allclose(view.fake.getData()[0], snap.fake[:, 0], rtol=1e-6)
+        np.testing.assert_allclose(view.heat.image, snap.d_grid, rtol=1e-6)
+    metrics = MetricsView()
+    metrics.show_snapshot(snap)
+    shown(metrics, qtbot, (900, 1000))
+    _, y = data(metrics.curves["d_loss"])
+    assert np.isfinite(y).all() and len(y) == np.isfinite(snap.history["d_loss"]).sum() > 0
+    assert metrics.value_note.isHidden() != snap.critic
+    theory = TheoryPanel()
+    theory.show_snapshot(snap)
+    shown(theory, qtbot)
+    text = theory.text()
+    assert fmt(snap.metrics["kl_data_g"]) in text and fmt(snap.metrics["jsd"]) in text
+    ce, h, kl = _identity(text, "H(Pdata, PG) =")
+    assert h + kl == ce
