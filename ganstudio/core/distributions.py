@@ -94,6 +94,7 @@ class GaussianMixture(Distribution):
         self.sigma = float(sigma)
         self.weights = np.full(len(self.means), 1.0 / len(self.means))
         self.extent = extent
+        self._means_on: dict[torch.device, torch.Tensor] = {}
 
     @property
     def is_mixture(self) -> bool:
@@ -105,7 +106,9 @@ class GaussianMixture(Distribution):
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         dev = generator.device
-        means = torch.as_tensor(self.means, dtype=torch.float32, device=dev)
+        means = self._means_on.get(dev)
+        if means is None:  # one host-to-device copy per device, not one per batch
+            means = self._means_on[dev] = torch.as_tensor(self.means, dtype=torch.float32, device=dev)
         k = torch.randint(len(self.means), (n,), generator=generator, device=dev)
         eps = torch.randn(n, self.dim, generator=generator, device=dev)
         return means[k] + self.sigma * eps

@@ -297,7 +297,7 @@ class Trainer:
         self._restore(state["nets"])
         self.step_count = int(state["step_count"])
         self.train_time = float(state["train_time"])
-        self.rng.set_state(state["rng"].cpu() if self.device.type == "cpu" else state["rng"])
+        self.rng.set_state(state["rng"].cpu())
         self.history = History.from_state_dict(state["history"])
         self._good = self._pending = self._copy_state()
         self._last_full = None
