@@ -76,7 +76,7 @@ class Snapshot:
     real: np.ndarray  # (n, dim) samples of P_data
     fake: np.ndarray  # (n, dim) G(z) for a fixed z, so points can be followed
     latent: np.ndarray  # (n, noise_dim) that fixed z
-    fake_grad: np.ndarray  # (n, dim) gradient of D's output (logit / critic) at the fake points
+    fake_grad: np.ndarray  # (m, dim) gradient of D's output (logit / critic) at the first m <= n fake points
     manifold: np.ndarray | None  # (rows, cols, dim): G over a grid in the first two latent axes
 
     grid: Grid

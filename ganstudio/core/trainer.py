@@ -24,8 +24,9 @@ from .measure import GridMeasurer
 from .models import Discriminator, Generator, sample_noise
 from .snapshot import Modes, Snapshot, frozen
 
-VIEW_SAMPLES = 2000  # points drawn per frame (fixed noise, so each can be followed)
-MANIFOLD_SIZE = 25  # the latent grid is MANIFOLD_SIZE x MANIFOLD_SIZE
+VIEW_SAMPLES = 1000  # points drawn per frame (fixed noise, so each can be followed)
+ARROW_SAMPLES = 256  # the first fake points also get the gradient of D
+MANIFOLD_SIZE = 21  # the latent grid is MANIFOLD_SIZE x MANIFOLD_SIZE
 CHECKPOINT_EVERY = 100  # steps between copies of the last good weights
 
 
@@ -324,7 +325,7 @@ class Trainer:
             fake = self.to_data(G(self.fixed_z))
             manifold = self.to_data(G(self.manifold_z)).reshape(self._manifold_rows, MANIFOLD_SIZE, -1)
         G.train()
-        x = fake.clone().requires_grad_(True)
+        x = fake[:ARROW_SAMPLES].clone().requires_grad_(True)
         (grad,) = torch.autograd.grad(self.D(self.to_net(x)).sum(), x)
 
         if full or self._last_full is None:

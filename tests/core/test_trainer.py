@@ -8,7 +8,7 @@ import torch
 
 from ganstudio.core.config import LOSSES, ConfigError, TrainConfig
 from ganstudio.core.session import load_session, save_session
-from ganstudio.core.trainer import NonFiniteError, Trainer, lr_factor, pick_device
+from ganstudio.core.trainer import VIEW_SAMPLES, NonFiniteError, Trainer, lr_factor, pick_device
 
 SMALL = dict(hidden=16, layers=2, batch_size=64)
 
@@ -107,7 +107,7 @@ def test_every_loss_trains_and_snapshots(loss, dist):
     for arr in (s.fake, s.real, s.d_grid, s.d_star_grid, s.p_g_grid, s.history["d_loss"]):
         assert not arr.flags.writeable
     assert s.d_grid.shape == s.grid.shape == s.p_data_grid.shape
-    assert s.fake.shape == (2000, s.dim) and s.manifold.shape[-1] == s.dim
+    assert s.fake.shape == (VIEW_SAMPLES, s.dim) and len(s.fake_grad) <= VIEW_SAMPLES and s.manifold.shape[-1] == s.dim
     # densities integrate to at most 1 over the grid
     assert s.p_data_grid.sum() * s.grid.cell == pytest.approx(1.0, abs=1e-3)
     assert s.p_g_grid.sum() * s.grid.cell <= 1.0 + 1e-6
