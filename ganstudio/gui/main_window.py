@@ -123,7 +123,10 @@ class MainWindow(QMainWindow):
         self.metrics_dock = self._dock("Metrics", "metrics_dock", self.metrics)
         self.theory_dock = self._dock("Theory", "theory_dock", _shrinkable(self.theory))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.metrics_dock)
-        self.splitDockWidget(self.metrics_dock, self.theory_dock, Qt.Orientation.Vertical)
+        # Six metric plots need the full height to stay legible on a projector, so Theory is a tab
+        # beside Metrics (F3 / F2 switch); dragging its tab out shows both, or floats it to a second screen.
+        self.tabifyDockWidget(self.metrics_dock, self.theory_dock)
+        self.metrics_dock.raise_()
 
     def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -136,12 +139,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _default_dock_sizes(self) -> None:
-        """Controls narrow, samples and metrics about equal, theory under the metrics."""
-        width, height = self.width(), self.height()
-        side = max(260, width // 6)
-        self.resizeDocks([self.dock, self.metrics_dock], [side, (width - side) * 9 // 20], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.metrics_dock, self.theory_dock], [height * 11 // 20, height * 9 // 20],
-                         Qt.Orientation.Vertical)
+        """Controls as wide as their content; the rest split 60:40 between samples and metrics."""
+        side = self.dock.minimumSizeHint().width()
+        rest = self.width() - side
+        self.resizeDocks([self.dock, self.metrics_dock], [side, rest * 2 // 5], Qt.Orientation.Horizontal)
 
     def _default_size(self) -> QSize:
         """1600 x 1000, or 95% of a smaller screen."""
@@ -153,13 +154,13 @@ class MainWindow(QMainWindow):
         return size
 
     def _build_dock(self) -> None:
-        self.panel = ControlPanel(_presets(), _distributions(), loader_available=False)
+        self.panel = ControlPanel(_presets(), _distributions(), loader_available=True)
         self.panel.set_config(self._config)
         self.panel.set_preset(self._preset)
         self.panel.edited.connect(self._on_edited)
         self.panel.preset_chosen.connect(self.load_preset)
+        self.panel.load_requested.connect(self.choose_points_file)
         self.dock = self._dock("Controls", "controls_dock", self.panel)
-        self.dock.setMinimumWidth(260)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
     def _build_transport(self) -> None:
@@ -202,6 +203,9 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.transport.toggleViewAction())
         view_menu.addSeparator()
         self._add(view_menu, "&Reset layout", self.reset_layout)
+        view_menu.addSeparator()
+        self._add(view_menu, "Show &metrics", lambda: self._show_dock(self.metrics_dock), "F2")
+        self._add(view_menu, "Show &theory", lambda: self._show_dock(self.theory_dock), "F3")
         help_menu = bar.addMenu("&Help")
         self._add(help_menu, "&About GAN Studio", lambda: dialogs.show_about(self))
 
@@ -234,6 +238,10 @@ class MainWindow(QMainWindow):
         self._settings.setValue("windowState", self.saveState())
         self._settings.sync()
 
+    def _show_dock(self, dock: QDockWidget) -> None:
+        dock.show()
+        dock.raise_()
+
     @Slot()
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
@@ -241,6 +249,7 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.show()
         self.transport.show()
+        self.metrics_dock.raise_()
         self._default_dock_sizes()
 
     # ---- talking to the worker --------------------------------------------------
@@ -291,6 +300,28 @@ class MainWindow(QMainWindow):
         name = dialogs.choose_preset(self, preset_names(), self._preset)
         if name:
             self.load_preset(name)
+
+    @Slot()
+    def choose_points_file(self) -> None:
+        from ganstudio.core.datafiles import POINT_SUFFIXES
+
+        patterns = " ".join(f"*{suffix}" for suffix in POINT_SUFFIXES)
+        path, _ = QFileDialog.getOpenFileName(self, "Train on points from a file", "", f"Points ({patterns})")
+        if path:
+            self.load_points_file(path)
+
+    def load_points_file(self, path: str) -> bool:
+        """Check the file here, so a bad one is refused before the trainer drops its networks."""
+        from ganstudio.core.datafiles import load_points
+        from ganstudio.core.distributions import FILE_PREFIX, DataError
+
+        try:
+            load_points(path)
+        except DataError as exc:
+            self._refuse(str(exc))
+            return False
+        self._on_edited({"distribution": FILE_PREFIX + path})
+        return True
 
     @Slot(object)
     def _on_config_applied(self, config: TrainConfig) -> None:

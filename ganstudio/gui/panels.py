@@ -7,6 +7,7 @@ set back from the config the trainer actually runs (so a refused value snaps bac
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.core.config import ACTIVATIONS, LOSSES, LR_SCHEDULES, NOISES, OPTIMIZERS, TrainConfig, field_names
+from ganstudio.core.distributions import FILE_PREFIX
 
 from .panels_widgets import GroupedComboBox, LogSpinBox
 
@@ -108,6 +110,9 @@ class ControlPanel(QScrollArea):
         column.addWidget(self._advanced_box())
         column.addStretch(1)
         self.setWidget(body)
+        # Never narrower than the form itself: clipped combo boxes would hide the values.
+        scrollbar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        self.setMinimumWidth(body.minimumSizeHint().width() + scrollbar + 2 * self.frameWidth())
 
     # ---- building ---------------------------------------------------------
     def _preset_box(self, presets: list[tuple[str, str]]) -> QGroupBox:
@@ -142,12 +147,24 @@ class ControlPanel(QScrollArea):
                 tip = getattr(dist, "label", name) if drawable else IMAGES_LATER
                 combo.add_choice(name, name, tip, enabled=drawable)
         combo.activated.connect(lambda _i: self._emit("distribution"))
-        self._bind("distribution", combo, combo.current_data, combo.set_current_data)
+
+        def put(name: str) -> None:
+            if combo.findData(name, Qt.ItemDataRole.UserRole) < 0 and name.startswith(FILE_PREFIX):
+                path = name[len(FILE_PREFIX):]
+                if not self._file_group:
+                    combo.add_group("File")
+                    self._file_group = True
+                combo.add_choice(os.path.basename(path), name, path)
+            combo.set_current_data(name)
+
+        self._file_group = False
+        self._bind("distribution", combo, combo.current_data, put)
         form.addRow("Distribution", combo)
         self._add_check(form, "normalize", "Standardise data")
         self.load_button = QPushButton("Load...")
         if loader_available:
-            self.load_button.setToolTip("Train on points from a file (CSV or NPY).")
+            self.load_button.setToolTip("Train on your own points: an N x 1 or N x 2 array in a CSV, TXT, NPY "
+                                        "or NPZ file (new networks are built for it).")
             self.load_button.clicked.connect(self.load_requested)
         else:
             self.load_button.setEnabled(False)

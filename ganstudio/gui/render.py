@@ -45,7 +45,7 @@ def render_to_png(preset: str, steps: int, out: str | os.PathLike, seed: int | N
     config = _config(preset, seed, settings)
     trainer = Trainer(config, eval_samples=LIVE_EVAL_SAMPLES)  # measured as the live window measures
     steps = int(steps)
-    every = max(1, steps // CURVE_POINTS)
+    every = max(10, steps // CURVE_POINTS)
     for i in range(steps):
         trainer.step()
         if (i + 1) % every == 0 and i + 1 < steps:

@@ -126,8 +126,8 @@ def test_non_finite_loss_pauses_with_message_and_keeps_drawing_finite(qtbot, mak
     qtbot.waitUntil(lambda: not window.transport.play.isChecked(), timeout=5000)
     assert "g_loss became nan" in window.last_error
     assert window._error_box is not None and window._error_box.isVisible()
+    qtbot.waitUntil(lambda: window.last_snapshot.step == 5, timeout=5000)  # the last good state is drawn
     snap = window.last_snapshot
-    assert snap.step == 5
     assert np.isfinite(snap.fake).all() and np.isfinite(snap.d_grid).all()
     window._error_box.close()
 
@@ -155,6 +155,22 @@ def test_preset_switch_changes_view(qtbot, window):
     assert window.samples.currentWidget() is window.samples.views[1]
     assert window.last_snapshot.config.distribution == "bimodal-1d"
     assert window.panel.widget("distribution").current_data() == "bimodal-1d"
+
+
+def test_load_points_file(qtbot, window, tmp_path):
+    rng = np.random.default_rng(0)
+    good = tmp_path / "blob.csv"
+    np.savetxt(good, rng.normal(size=(300, 2)) + 3.0, delimiter=",")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2\n3,oops\n")
+    before = window.config
+    assert not window.load_points_file(str(bad))
+    assert window.config == before and "bad.csv" in window.last_error
+    window._error_box.close()
+    assert window.load_points_file(str(good))
+    qtbot.waitUntil(lambda: window.last_snapshot.config.distribution.endswith("blob.csv"), timeout=15000)
+    assert window.panel.widget("distribution").current_data().endswith("blob.csv")
+    assert window.last_snapshot.dim == 2
 
 
 def test_close_during_training_exits_within_a_second(qtbot, window):
