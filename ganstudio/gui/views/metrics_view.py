@@ -51,6 +51,8 @@ class MetricsView(QWidget):
         self._loss_kind: str | None = None
         self._bottom: str | None = ""
         self._decades: dict[str, tuple[int, int]] = {}
+        self._metric_key: tuple | None = None
+        self._user_hidden: set[str] = set()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -62,7 +64,7 @@ class MetricsView(QWidget):
         def add_plot(name: str, ylabel: str, log_y: bool = False) -> pg.PlotItem:
             w = style.plot_widget()
             p = w.getPlotItem()
-            style.style_plot(p, left=ylabel)
+            style.style_plot(p, left=ylabel)  # no grid: the reference lines are the landmarks
             p.getAxis("left").setWidth(78)
             p.setLogMode(y=log_y)
             if log_y:  # the y range is snapped to whole decades in _fit_decades, which labels them
@@ -80,6 +82,7 @@ class MetricsView(QWidget):
             p.layout.addItem(legend, 0, 1)
             p.layout.setAlignment(legend, Qt.AlignmentFlag.AlignLeft)
             self.legends[name] = legend
+            legend.sigSampleClicked.connect(self._legend_clicked)
             layout.addWidget(w, 1)
             return p
 
@@ -149,19 +152,38 @@ class MetricsView(QWidget):
         curve("grad", "d_grad_norm", "‖∇ D loss‖", "d", width=1.5)
 
     # ------------------------------------------------------------------
+    def _legend_clicked(self, item) -> None:
+        """A legend click hides or shows a curve; remember it so the next snapshot keeps it so."""
+        key = next(k for k, c in self.curves.items() if c is item)
+        (self._user_hidden.discard if item.isVisible() else self._user_hidden.add)(key)
+
     def _set(self, key: str, data: tuple[np.ndarray, np.ndarray] | None) -> bool:
+        """Give a curve its data; returns whether there was any (a plot with none is hidden)."""
         c = self.curves[key]
         if data is None or len(data[0]) == 0:
             c.setData([], [])
             c.setVisible(False)
             return False
         c.setData(*data)
-        c.setVisible(True)
+        c.setVisible(key not in self._user_hidden)
         return True
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self._show_losses(snap)
+        shown = [self._set(k, series(snap, k, positive=True)) for k in ("g_grad_norm", "d_grad_norm")]
+        self.widgets["grad"].setVisible(any(shown))
+        self._fit_decades("grad")
 
+        # grid metrics change only when a full snapshot adds a row to metric_history
+        steps = snap.metric_history.get("step", ())
+        key = (len(steps), float(steps[-1]) if len(steps) else None, snap.critic, snap.config.loss,
+               tuple(sorted(snap.metrics.items())))
+        if key != self._metric_key:
+            self._metric_key = key
+            self._show_grid_metrics(snap)
+        self._label_bottom_plot()
+
+    def _show_grid_metrics(self, snap: Snapshot) -> None:
         has_jsd = self._set("jsd", series(snap, "jsd"))
         self._set("jsd_floor", series(snap, "jsd_floor"))
         self.widgets["jsd"].setVisible(has_jsd)
@@ -173,11 +195,6 @@ class MetricsView(QWidget):
 
         self._show_value(snap)
         self._show_modes(snap)
-
-        shown = [self._set(k, series(snap, k, positive=True)) for k in ("g_grad_norm", "d_grad_norm")]
-        self.widgets["grad"].setVisible(any(shown))
-        self._fit_decades("grad")
-        self._label_bottom_plot()
 
     def _fit_decades(self, name: str) -> None:
         """Show the visible curves of a log plot between whole decades, so decade labels always exist."""
@@ -271,6 +288,7 @@ class MetricsView(QWidget):
         self.widgets["modes"].setVisible(a or b)
 
     def clear(self) -> None:
+        self._metric_key = None
         for c in self.curves.values():
             c.setData([], [])
         self.value_note.hide()

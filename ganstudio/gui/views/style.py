@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
 
 BACKGROUND = "#ffffff"
 FOREGROUND = "#1e1e1e"
-GRID_ALPHA = 0.15
+GRID_ALPHA = 0.25
 
 COLORS = {
     "data": "#1e1e1e",  # P_data, real samples
@@ -97,11 +97,20 @@ def style_axis(axis: pg.AxisItem, label: str | None = None, colour: str | None =
         axis.setLabel(label, **{"color": c, "font-size": f"{LABEL_POINT_SIZE}pt"})
 
 
-def style_plot(item: pg.PlotItem, **labels: str) -> None:
-    """Axes in FOREGROUND with projector-sized fonts; `labels` maps axis name to text."""
+def style_plot(item: pg.PlotItem, grid: bool = False, **labels: str) -> None:
+    """Axes in FOREGROUND with projector-sized fonts; `labels` maps axis name to text.
+
+    A grid is opt-in and major-ticks only: pyqtgraph repaints grid lines with every
+    curve update, and minor grid lines tripled the cost of a metrics frame.
+    """
     for name in ("left", "bottom", "right", "top"):
         style_axis(item.getAxis(name), labels.get(name))
-    item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+    if grid:
+        for name in ("left", "bottom"):
+            item.getAxis(name).setStyle(maxTickLevel=0)
+    item.showGrid(x=grid, y=grid, alpha=GRID_ALPHA if grid else None)
+    for name in ("right", "top"):  # showGrid sets all four axes; a second y axis must not add its own
+        item.getAxis(name).setGrid(False)
     item.hideButtons()
 
 

@@ -76,6 +76,9 @@ class TheoryPanel(QWidget):
         bar.addWidget(self.nats)
         bar.addWidget(self.bits)
         bar.addStretch(1)
+        self.step_label = QLabel(self)
+        bar.addWidget(self.step_label)
+        bar.addSpacing(12)
         self.smaller = QToolButton(text="A−", toolTip="Smaller text")
         self.larger = QToolButton(text="A+", toolTip="Larger text (for a projector)")
         self.smaller.clicked.connect(lambda: self.set_point_size(self.point_size - 2))
@@ -118,6 +121,7 @@ class TheoryPanel(QWidget):
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self._snap = snap
+        self.step_label.setText(f"step {snap.step}")
         page = render_html(snap, self.in_bits())
         if page == self._html:
             return
@@ -130,6 +134,7 @@ class TheoryPanel(QWidget):
     def clear(self) -> None:
         self._snap = None
         self._html = ""
+        self.step_label.setText("")
         self.browser.setHtml(f"<p style='color:{style.FOREGROUND}'>No training snapshot yet: press Play or Step.</p>")
 
 
@@ -222,9 +227,8 @@ def _bound_line(v: _Values) -> str:
 
 def render_html(snap: Snapshot, bits: bool = False) -> str:
     v = _Values(snap, bits)
-    stale = "" if snap.metrics_step == snap.step else f" (metrics from step {snap.metrics_step})"
-    parts = [
-        f"<h3>The mathematics of this GAN, live — step {snap.step}{stale}</h3>",
+    parts = [  # the page names the metrics' step only: it changes when they do, not every frame
+        f"<h3>The mathematics of this GAN, live — values measured at step {snap.metrics_step}</h3>",
         f"<p style='color:#555555'>All logarithms {v.log}, values in {v.unit}. P is a density here, so "
         "H is a differential entropy: it is negative when the density is concentrated on a small region.</p>",
     ]

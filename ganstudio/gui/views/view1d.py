@@ -35,6 +35,7 @@ class View1D(QWidget):
         self._critic: bool | None = None
         self._map_label = ""
         self._density_top = 0.0
+        self._grids: tuple = ()
         self._modes_in_legend = False
 
         self.toolbar = LayerToolbar(self)
@@ -65,7 +66,7 @@ class View1D(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(2, 1)
 
         p = self.plot
-        style.style_plot(p, left="density", bottom="x")
+        style.style_plot(p, grid=True, left="density", bottom="x")
         p.showAxis("right")
         p.getAxis("left").setWidth(AXIS_WIDTH)
         p.getAxis("right").setWidth(AXIS_WIDTH)
@@ -115,7 +116,6 @@ class View1D(QWidget):
         style.style_plot(m)
         m.setXLink(p)
         m.setMouseEnabled(x=False, y=False)
-        m.showGrid(x=False, y=False)
         m.setYRange(-0.25, 1.25, padding=0)
         m.getAxis("bottom").setStyle(showValues=False, tickLength=0)
         m.getAxis("left").setTicks([[(0.0, "z"), (1.0, "G(z)")], []])
@@ -167,12 +167,21 @@ class View1D(QWidget):
             raise ValueError(f"View1D shows 1D distributions; this snapshot is {snap.dim}D")
         xs = np.asarray(snap.grid.xs, dtype=float)
         extent = (float(snap.grid.extent[0]), float(snap.grid.extent[1]))
-        if extent != self._extent:
+        extent_changed = extent != self._extent
+        if extent_changed:
             self._extent = extent
             self.plot.setXRange(*extent, padding=0.01)
             self.baselines.setData([extent[0], extent[1], extent[0], extent[1]], [0, 0, 1, 1])
         self._set_d_labels(bool(snap.critic))
+        grids = (snap.p_data_grid, snap.p_g_grid, snap.mle_gauss_grid, snap.mle_gmm_grid, snap.d_star_grid,
+                 snap.d_grid, bool(snap.critic))
+        if not _same(grids, self._grids) or extent_changed:
+            self._grids = grids  # a cheap snapshot reuses the last full one's arrays: redraw only on change
+            self._show_grids(snap, xs)
+        self._show_modes(snap)
+        self._show_mapping(snap, extent)
 
+    def _show_grids(self, snap: Snapshot, xs: np.ndarray) -> None:
         for key, arr in (
             ("p_data", snap.p_data_grid),
             ("p_g", snap.p_g_grid),
@@ -193,9 +202,6 @@ class View1D(QWidget):
                 "Its curve is min-max scaled to [0, 1] to show its shape only; D* is the optimum of the "
                 "original probability game, not of this critic, so the two are not on one scale.")
         self.note.setVisible(bool(snap.critic))
-
-        self._show_modes(snap)
-        self._show_mapping(snap, extent)
 
     def _fit_density_range(self, snap: Snapshot) -> None:
         """Scale the density axis to P_data and the fits; a spike of the estimated p_G may run off the top.
@@ -271,6 +277,7 @@ class View1D(QWidget):
             style.style_axis(self.mapping.getAxis("bottom"), label)
 
     def clear(self) -> None:
+        self._grids = ()
         for item in self.curves.values():
             item.setData([], [])
         for item in (self.modes_captured, self.modes_missed, self.z_points, self.gz_points):
@@ -298,6 +305,11 @@ def mapped_indices(latent: np.ndarray, count: int = MAPPED_POINTS) -> np.ndarray
         pool = np.argsort(rest, kind="stable")[: max(count, n // 8)]
     order = pool[np.argsort(latent[pool, 0], kind="stable")]
     return order[np.linspace(0, len(order) - 1, min(count, len(order))).round().astype(int)]
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    """The same array objects (identity, not equality: comparing values would cost a redraw's time)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 def _minmax(a: np.ndarray) -> np.ndarray:

@@ -34,10 +34,10 @@ class View2D(QWidget):
         self._extent: tuple[float, ...] | None = None
         self._critic: bool | None = None
         self._snap: Snapshot | None = None
-        self._contour_step: int | None = None
+        self._heat_key: tuple = (None, None)
+        self._contour_key = None
         self._rect = QRectF()
         self._modes_in_legend = False
-        self._contour_extent: tuple[float, ...] | None = None
 
         self.toolbar = LayerToolbar(self)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -156,14 +156,16 @@ class View2D(QWidget):
             raise ValueError(f"View2D shows 2D distributions; this snapshot is {snap.dim}D")
         self._snap = snap
         extent = tuple(float(e) for e in snap.grid.extent)
-        if extent != self._extent:
+        extent_changed = extent != self._extent
+        if extent_changed:
             self._extent = extent
             x0, x1, y0, y1 = extent
             self._rect = QRectF(x0, y0, x1 - x0, y1 - y0)
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
 
-        self._show_heat(snap)
-        if snap.metrics_step != self._contour_step or extent != self._contour_extent:
+        if not (snap.d_grid is self._heat_key[0] and snap.d_star_grid is self._heat_key[1]) or extent_changed:
+            self._show_heat(snap)  # a cheap snapshot reuses the last full one's arrays: redraw only on change
+        if snap.d_star_grid is not self._contour_key or extent_changed:
             self._show_contours(snap, extent)
 
         self.real.setData(pos=_finite_rows(snap.real))
@@ -174,7 +176,7 @@ class View2D(QWidget):
 
     def _show_contours(self, snap: Snapshot, extent: tuple[float, ...]) -> None:
         """Isocurves are traced in Python, so only when D* changes and on 2x2 block means."""
-        self._contour_step, self._contour_extent = snap.metrics_step, extent
+        self._contour_key = snap.d_star_grid
         d_star = np.nan_to_num(np.asarray(snap.d_star_grid, dtype=float), nan=0.5, posinf=1.0, neginf=0.0)
         ny, nx = d_star.shape
         if ny % 2 == 0 and nx % 2 == 0 and min(ny, nx) > 64:
@@ -189,6 +191,7 @@ class View2D(QWidget):
             c.setData(d_star)
 
     def _show_heat(self, snap: Snapshot) -> None:
+        self._heat_key = (snap.d_grid, snap.d_star_grid)
         key = self.heat_source_key()
         critic = bool(snap.critic)
         self.heat.setVisible(key != "off")
@@ -244,7 +247,7 @@ class View2D(QWidget):
         self.heat.clear()
         for c in self.contours:
             c.setData(None)
-        self._contour_step = self._contour_extent = None
+        self._heat_key, self._contour_key = (None, None), None
         self.note.hide()
 
 
