@@ -125,9 +125,11 @@ def test_view1d_toggles_hide_layers(qtbot, snap1d):
     assert not view.curves["mle_gmm"].isVisible()  # off until asked for
     view.toolbar.boxes["mle_gmm"].setChecked(True)
     assert view.curves["mle_gmm"].isVisible()
+    height = view.plot.height()
     for key, item in (("d_star", view.curves["d_star"]), ("mapping", view.mapping), ("modes", view.modes_captured)):
         view.toolbar.boxes[key].setChecked(False)
         assert not item.isVisible(), key
+    qtbot.waitUntil(lambda: view.plot.height() > height + 50)  # the hidden strip gives its room back
     # a click on a legend sample hides the item; the box follows
     view.curves["d"].setVisible(False)
     view.toolbar.sync_from_items(view.curves["d"])
@@ -385,3 +387,18 @@ def test_views_render_real_snapshots(qtbot, real_snap):
     assert fmt(snap.metrics["kl_data_g"]) in text and fmt(snap.metrics["jsd"]) in text
     ce, h, kl = _identity(text, "H(Pdata, PG) =")
     assert h + kl == ce
+
+
+def test_clear_empties_every_view(qtbot, snap1d, snap2d):
+    views = [(View1D(), snap1d), (View2D(), snap2d), (MetricsView(), snap2d), (TheoryPanel(), snap2d)]
+    for view, snap in views:
+        qtbot.addWidget(view)
+        view.show_snapshot(snap)
+        view.clear()
+    v1, v2, metrics, theory = (v for v, _ in views)
+    assert all(len(data(c)[0]) == 0 for c in v1.curves.values()) and len(data(v1.map_lines)[0]) == 0
+    assert len(v2.fake.data) == 0 and v2.heat.image is None and len(data(v2.arrows)[0]) == 0
+    assert all(len(data(c)[0]) == 0 for c in metrics.curves.values())
+    assert fmt(snap2d.metrics["jsd"]) not in theory.text()
+    v2.show_snapshot(snap2d)  # and draws again after a clear
+    np.testing.assert_allclose(v2.heat.image, snap2d.d_grid, rtol=1e-6)

@@ -145,7 +145,13 @@ class View1D(QWidget):
         self.toolbar.add("modes", "Modes", [self.modes_captured, self.modes_missed], True,
                          "Mode centres of the mixture; a star when the generator has captured it.")
         self.toolbar.finish()
+        self.toolbar.boxes["mapping"].toggled.connect(self._collapse_mapping)
         self.legend.sigSampleClicked.connect(self.toolbar.sync_from_items)
+
+    def _collapse_mapping(self, on: bool) -> None:
+        """A hidden strip still holds its row in the layout; give the row back to the density plot."""
+        self.mapping.setMaximumHeight(16777215 if on else 0)
+        self.graphics.ci.layout.setRowStretchFactor(2, 1 if on else 0)
 
     # ------------------------------------------------------------------
     def _sync_d_view(self) -> None:
