@@ -130,6 +130,10 @@ def windowed(preset: str, seconds: float, minutes: float | None):
         state["step1"] = window.last_snapshot.step
         state["frames1"] = window.frames_drawn
         state["paints1"] = paints.count
+        state["emitted"] = window.worker.frames_emitted
+        t0 = time.perf_counter()
+        window.close()  # with training still running: stop, quit and wait for the trainer thread
+        state["close_s"] = time.perf_counter() - t0
         app.quit()
 
     window.transport.play.trigger()
@@ -146,9 +150,6 @@ def windowed(preset: str, seconds: float, minutes: float | None):
     app.exec()
     timer.stop()
     rss_timer.stop()
-    t0 = time.perf_counter()
-    window.close()
-    close_s = time.perf_counter() - t0
     wall = state["t1"] - state["t0"]
     result = {
         "steps_per_s": (state["step1"] - state["step0"]) / wall,
@@ -158,8 +159,7 @@ def windowed(preset: str, seconds: float, minutes: float | None):
         "p99_stall_ms": sorted(lateness)[int(0.99 * (len(lateness) - 1))] + TICK_MS if lateness else float("nan"),
         "ticks": len(lateness),
         "rss": rss,
-        "close_s": close_s,
-        "emitted": window.worker.frames_emitted,
+        "close_s": state["close_s"],
         "t0": state["t0"],
     }
     QApplication.processEvents()
@@ -172,17 +172,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured phase")
     parser.add_argument("--minutes", type=float, default=None,
                         help="run the window phase this long (memory test: use 10)")
+    parser.add_argument("--switch-ms", type=float, default=None,
+                        help="override Python's GIL switch interval (the app sets its own)")
     args = parser.parse_args(argv)
 
     from ganstudio.core.presets import load_preset
 
     config = load_preset(args.preset).config
     rss_start = rss_mb()
-    print(f"GAN Studio GUI benchmark: preset {args.preset}, {os.cpu_count()} CPU cores, "
-          f"{args.seconds:g} s per phase" + (f", window phase {args.minutes:g} min" if args.minutes else ""))
     import torch
 
     default_threads = torch.get_num_threads()
+    from ganstudio.gui.app import ensure_app
+
+    ensure_app(headless=True)  # the app's process settings (GIL switch interval) apply to both phases
+    if args.switch_ms is not None:
+        sys.setswitchinterval(args.switch_ms / 1000)
+    print(f"GAN Studio GUI benchmark: preset {args.preset}, {os.cpu_count()} CPU cores, "
+          f"{args.seconds:g} s per phase" + (f", window phase {args.minutes:g} min" if args.minutes else "")
+          + f", GIL switch interval {sys.getswitchinterval() * 1000:g} ms")
     head_default = headless(config, args.seconds, threads=None)
     head_one = headless(config, args.seconds, threads=1)  # what the GUI's worker uses
     head = max(head_default, head_one)

@@ -18,10 +18,11 @@ def _play_until(qtbot, window, steps: int) -> None:
 
 
 def _pause(qtbot, window) -> int:
+    """Pause and return the step of the snapshot the worker sends once it has stopped."""
     window.transport.play.trigger()
-    qtbot.waitUntil(lambda: not window.transport.play.isChecked(), timeout=5000)
-    # the pause command makes the worker send a final full snapshot; wait for it
-    qtbot.wait(150)
+    qtbot.waitUntil(lambda: not window.running, timeout=5000)
+    # signals arrive in order: frames drawn after the worker said it stopped show the paused state
+    qtbot.waitUntil(lambda: window.frames_drawn > window.frames_when_stopped, timeout=10000)
     return window.last_snapshot.step
 
 
@@ -38,7 +39,7 @@ def test_opens_on_ring8_ready_to_play(window):
 
 def test_play_pause_step_reset(qtbot, window):
     _play_until(qtbot, window, 5)
-    assert window.transport.play.text() == "Pause"
+    assert window.running and window.transport.play.text() == "Pause"
     paused_at = _pause(qtbot, window)
     qtbot.wait(200)
     assert window.last_snapshot.step == paused_at, "training went on after pause"
@@ -123,7 +124,7 @@ def test_non_finite_loss_pauses_with_message_and_keeps_drawing_finite(qtbot, mak
     window = make_window(preset="ring-8", trainer_factory=factory)
     window.transport.play.trigger()
     qtbot.waitUntil(lambda: "non-finite" in window.last_error, timeout=15000)
-    qtbot.waitUntil(lambda: not window.transport.play.isChecked(), timeout=5000)
+    qtbot.waitUntil(lambda: not window.running and not window.transport.play.isChecked(), timeout=5000)
     assert "g_loss became nan" in window.last_error
     assert window._error_box is not None and window._error_box.isVisible()
     qtbot.waitUntil(lambda: window.last_snapshot.step == 5, timeout=5000)  # the last good state is drawn
