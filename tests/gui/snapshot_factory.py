@@ -23,6 +23,7 @@ from ganstudio.core.snapshot import Grid, Modes, Snapshot, frozen
 
 CRITIC_LOSSES = ("lsgan", "wgan-gp", "hinge")
 LOG2 = math.log(2.0)
+EVAL_SAMPLES = 40_000  # samples behind P_G's estimate and behind the noise floor alike
 
 
 def make_snapshot(
@@ -51,9 +52,8 @@ def make_snapshot(
 
     grid: Grid = dist.display_grid
     mgrid: Grid = dist.metric_grid
-    many = g(rng.standard_normal((40_000, noise_dim)))
-    counts, outside = histogram(many, mgrid)
-    q = smoothed_probs(_blur(counts, 8.0 if dist.dim == 1 else 2.0 * dist.refine), outside)
+    many = g(rng.standard_normal((EVAL_SAMPLES, noise_dim)))
+    q = _estimate(many, dist, mgrid)
     log_q = np.log(q)
     log_p = dist.log_cell_probs
 
@@ -69,7 +69,7 @@ def make_snapshot(
 
     div = divergences_from_logs(log_p, log_q)
     log_cell = math.log(mgrid.cell)  # entropies of densities (differential), as the core reports them
-    floor = _floor(dist, mgrid, n, seed)
+    floor = divergences_from_logs(log_p, np.log(_estimate(dist.reference_samples(EVAL_SAMPLES, seed + 12), dist, mgrid)))
     metrics: dict[str, float] = {
         "jsd": div["jsd"],
         "kl_data_g": div["kl_pq"],
@@ -211,10 +211,10 @@ def _grad_at(field: np.ndarray, grid: Grid, pts: np.ndarray) -> np.ndarray:
     return np.stack([gx[c], gy[c]], axis=1)
 
 
-def _floor(dist, mgrid: Grid, n: int, seed: int) -> dict[str, float]:
-    """The divergences between P_data and an estimate from n of its own samples: sampling noise."""
-    b = np.log(smoothed_probs(*histogram(dist.reference_samples(n, seed + 12), mgrid)))
-    return divergences_from_logs(dist.log_cell_probs, b)
+def _estimate(samples: np.ndarray, dist, mgrid: Grid) -> np.ndarray:
+    """Cell probabilities (outside cell last) from samples: the same estimator for P_G and the floor."""
+    counts, outside = histogram(samples, mgrid)
+    return smoothed_probs(_blur(counts, 8.0 if dist.dim == 1 else 2.0 * dist.refine), outside)
 
 
 def _history(metrics: dict, step: int, length: int, rng, nan: bool) -> dict[str, np.ndarray]:
