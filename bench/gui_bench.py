@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_preset(args.preset).config
     rss_start = rss_mb()
+    load_before = os.getloadavg()[0]
     import torch
 
     default_threads = torch.get_num_threads()
@@ -216,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
          "n/a (run < 2 min)" if growth != growth else f"{growth:+.1f}", "< 50"),
         ("    window close with training running (s)", f"{win['close_s']:.3f}", "< 1"),
     ]
+    rows.append(("machine load average (1 min) before / after", f"{load_before:.2f} / {os.getloadavg()[0]:.2f}",
+                 f"<= {os.cpu_count()} for fair numbers"))
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'value':>18}  target")
     print("-" * (width + 30))

@@ -47,4 +47,17 @@ def run_gui(preset: str | None = None) -> int:
 
     window = MainWindow(preset=preset)
     window.show()
+    _quit_on_ctrl_c(app, window)
     return app.exec()
+
+
+def _quit_on_ctrl_c(app: QApplication, window) -> None:
+    """Ctrl+C in the terminal closes the window cleanly (the trainer thread is stopped and waited for)."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    timer = QTimer(window)  # Python runs signal handlers only when it gets control back from Qt
+    timer.timeout.connect(lambda: None)
+    timer.start(200)

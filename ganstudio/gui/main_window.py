@@ -74,7 +74,6 @@ class MainWindow(QMainWindow):
                  trainer_factory: Callable[[TrainConfig], Any] | None = None,
                  start: bool = True) -> None:
         super().__init__()
-        self.setWindowTitle("GAN Studio")
         self.setObjectName("main_window")
         self._settings = settings if settings is not None else default_settings()
         if config is None:
@@ -82,6 +81,7 @@ class MainWindow(QMainWindow):
             config = load_preset(preset).config  # an unknown name raises here, before any window shows
         self._preset = preset
         self._config = config
+        self._show_title()
         self._pending_configs = 0
         self._error_box = None
         self.last_error = ""
@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
             self.trainer_thread.start()
 
     # ---- construction -------------------------------------------------------
+    def _show_title(self) -> None:
+        self.setWindowTitle(f"GAN Studio \u2014 {self._preset or 'custom settings'}")
+
     def _build_views(self) -> None:
         """Samples in the centre; Metrics and Theory in docks a teacher can float onto a second screen."""
         self.samples = DataView()  # View1D or View2D, by the snapshot's dimension
@@ -160,10 +163,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _default_dock_sizes(self) -> None:
-        """Controls as wide as their content; the rest split 60:40 between samples and metrics."""
+        """Controls as wide as their content; the rest split 5:3 between samples and metrics."""
         side = self.dock.minimumSizeHint().width()
         rest = self.width() - side
-        self.resizeDocks([self.dock, self.metrics_dock], [side, rest * 2 // 5], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dock, self.metrics_dock], [side, rest * 3 // 8], Qt.Orientation.Horizontal)
 
     def _default_size(self) -> QSize:
         """1600 x 1000, or 95% of a smaller screen."""
@@ -295,6 +298,7 @@ class MainWindow(QMainWindow):
         self._pending_configs += 1
         self._preset = None
         self.panel.set_preset(None)
+        self._show_title()
         self.post("set_config", new)
 
     def _refuse(self, message: str) -> None:
@@ -310,6 +314,7 @@ class MainWindow(QMainWindow):
             return
         self._preset = name
         self._config = config
+        self._show_title()
         self._pending_configs += 1
         self.panel.set_config(config)
         self.panel.set_preset(name)

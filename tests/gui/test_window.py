@@ -35,6 +35,7 @@ def test_opens_on_ring8_ready_to_play(window):
     assert not window.transport.play.isChecked()
     assert window.transport.play.text() == "Play"
     assert "device" in window.status_device.text()
+    assert "ring-8" in window.windowTitle()
 
 
 def test_play_pause_step_reset(qtbot, window):
@@ -156,6 +157,7 @@ def test_preset_switch_changes_view(qtbot, window):
     assert window.samples.currentWidget() is window.samples.views[1]
     assert window.last_snapshot.config.distribution == "bimodal-1d"
     assert window.panel.widget("distribution").current_data() == "bimodal-1d"
+    assert "bimodal-1d" in window.windowTitle()
 
 
 def test_load_points_file(qtbot, window, tmp_path):
