@@ -64,17 +64,11 @@ TIPS = {
 }
 
 
-def available_devices() -> list[str]:
-    """'auto' and 'cpu', plus 'cuda' / 'mps' only where torch can use them on this machine."""
-    import torch
+def device_choices() -> list[str]:
+    """'auto' plus the devices torch can use here (cuda / mps only where available)."""
+    from ganstudio.core.trainer import available_devices
 
-    devices = ["auto", "cpu"]
-    if torch.cuda.is_available():
-        devices.append("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        devices.append("mps")
-    return devices
+    return ["auto", *available_devices()]
 
 
 def ratio_text(d_steps: int, g_steps: int) -> str:
@@ -205,7 +199,9 @@ class ControlPanel(QScrollArea):
         self._add_log(form, "lr_g", "G learning rate")
         self._add_spin(form, "batch_size", "Batch size", 2, 65536, step=32)
         self._add_spin(form, "seed", "Seed", 0, 2**31 - 1)
-        self._add_choice(form, "device", "Device", available_devices())
+        devices = device_choices()
+        self._add_choice(form, "device", "Device", devices)
+        self._bindings["device"].widget.setToolTip(f"{TIPS['device']} Available here: {', '.join(devices[1:])}.")
         return box
 
     def _advanced_box(self) -> QGroupBox:
