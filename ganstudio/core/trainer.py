@@ -90,7 +90,7 @@ class Trainer:
 
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
         self._make_fixed_noise()
-        self.real_view = self.dist.reference_samples(VIEW_SAMPLES, seed=cfg.seed + 2)
+        self.real_view = frozen(self.dist.reference_samples(VIEW_SAMPLES, seed=cfg.seed + 2))  # shared by snapshots
         self.measurer = GridMeasurer(self.dist, self.eval_samples)
 
         self.step_count = 0
@@ -343,7 +343,7 @@ class Trainer:
             device=self.device.type,
             elapsed_s=self.train_time,
             steps_per_s=self.steps_per_s,
-            real=frozen(self.real_view),
+            real=self.real_view,
             fake=frozen(fake.cpu().numpy()),
             latent=frozen(self.fixed_z.cpu().numpy()),
             fake_grad=frozen(grad.cpu().numpy()),

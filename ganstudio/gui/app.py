@@ -37,7 +37,9 @@ def ensure_app(headless: bool = False) -> QApplication:
 def configure_pyqtgraph() -> None:
     import pyqtgraph as pg
 
-    pg.setConfigOptions(antialias=True)
+    # Antialiased paths cost several times more to paint, and painting holds Python's GIL,
+    # which the trainer thread needs between every torch call (measured in bench/gui_bench.py).
+    pg.setConfigOptions(antialias=False)
 
 
 def run_gui(preset: str | None = None) -> int:

@@ -35,7 +35,7 @@ from .worker import TrainerWorker
 DEFAULT_PRESET = "ring-8"
 STOP_WAIT_MS = 900
 GUI_BUDGET = 0.5  # at most this share of the GUI thread goes to drawing frames while training runs
-PANEL_HZ = 8  # redraws per second of the metric plots and theory text while training runs  # the issue allows one second from close to exit
+PANEL_HZ = 2  # redraws per second of the metric plots and theory text while training runs  # the issue allows one second from close to exit
 
 
 def default_settings() -> QSettings:

@@ -36,6 +36,7 @@ class View2D(QWidget):
         self._snap: Snapshot | None = None
         self._heat_key: tuple = (None, None)
         self._contour_key = None
+        self._real_key = self._modes_key = None
         self._rect = QRectF()
         self._modes_in_legend = False
 
@@ -131,7 +132,7 @@ class View2D(QWidget):
         tb.add_widget(self.heat_source)
         tb.add("real", "Real", [self.real], True, "Samples of P_data.")
         tb.add("fake", "Fake", [self.fake], True, "G(z) for a fixed batch of z, so each point can be followed.")
-        tb.add("contours", "D* contours", [*self.contours, self.contour_key], True,
+        tb.add("contours", "D* contours", [*self.contours, self.contour_key], False,
                "Contours of D* at 0.25, 0.5 and 0.75; on the solid 0.5 line p_data = p_G.")
         tb.add("manifold", "Manifold", [self.manifold], True,
                "The image under G of a grid in the first two latent coordinates.")
@@ -162,17 +163,22 @@ class View2D(QWidget):
             x0, x1, y0, y1 = extent
             self._rect = QRectF(x0, y0, x1 - x0, y1 - y0)
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+            self.plot.disableAutoRange()  # the extent is known: no bounds scan of every item each frame
 
         if not (snap.d_grid is self._heat_key[0] and snap.d_star_grid is self._heat_key[1]) or extent_changed:
             self._show_heat(snap)  # a cheap snapshot reuses the last full one's arrays: redraw only on change
         if snap.d_star_grid is not self._contour_key or extent_changed:
             self._show_contours(snap, extent)
 
-        self.real.setData(pos=_finite_rows(snap.real))
+        if snap.real is not self._real_key or extent_changed:
+            self._real_key = snap.real  # P_data's samples change only with the distribution
+            self.real.setData(pos=_finite_rows(snap.real))
         self.fake.setData(pos=_finite_rows(snap.fake))
         self.manifold.setData(*_grid_lines(snap.manifold))
         self.arrows.setData(*_arrows(snap.fake[:ARROWS], snap.fake_grad[:ARROWS], extent))
-        self._show_modes(snap)
+        if snap.modes is not self._modes_key or extent_changed:
+            self._modes_key = snap.modes
+            self._show_modes(snap)
 
     def _show_contours(self, snap: Snapshot, extent: tuple[float, ...]) -> None:
         """Isocurves are traced in Python, so only when D* changes and on 2x2 block means."""
@@ -248,6 +254,7 @@ class View2D(QWidget):
         for c in self.contours:
             c.setData(None)
         self._heat_key, self._contour_key = (None, None), None
+        self._real_key = self._modes_key = None
         self.note.hide()
 
 
