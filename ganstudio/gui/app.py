@@ -42,8 +42,20 @@ def configure_pyqtgraph() -> None:
     pg.setConfigOptions(antialias=False)
 
 
+def has_screen() -> bool:
+    """False on a Linux machine with no X or Wayland display and no explicit Qt platform."""
+    if "QT_QPA_PLATFORM" in os.environ or not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run_gui(preset: str | None = None) -> int:
     """Open the main window on `preset` (ring-8 when None), ready to press Play; returns the exit code."""
+    if QApplication.instance() is None and not has_screen():
+        print("error: no display to open the window on (DISPLAY is not set); "
+              "to draw the window into a file instead, run: "
+              "python -m ganstudio render --preset ring-8 --steps 3000 --out ring-8.png", file=sys.stderr)
+        return 1
     app = ensure_app()
     from .main_window import MainWindow
 

@@ -1,0 +1,29 @@
+"""Starting the GUI where there is no screen fails with a clear line instead of an invisible window."""
+
+import subprocess
+import sys
+
+from ganstudio.gui.app import has_screen
+
+
+def test_has_screen_reads_the_environment(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not has_screen()
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert has_screen()
+    monkeypatch.delenv("DISPLAY")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert has_screen()
+
+
+def test_launcher_without_a_display_says_so(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    if not sys.platform.startswith("linux"):
+        return
+    r = subprocess.run([sys.executable, "main.py"], capture_output=True, text=True, timeout=120, env=env,
+                       cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    assert r.returncode == 1
+    assert "no display" in r.stderr and "render" in r.stderr and "Traceback" not in r.stderr
