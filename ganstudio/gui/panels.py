@@ -55,11 +55,11 @@ TIPS = {
     "device": "Where the tensors live: cpu, cuda (NVIDIA GPU) or mps (Apple GPU); auto picks the best available.",
     "beta1": "Adam's first-moment decay beta_1 in m <- beta_1 m + (1 - beta_1) g (0.5 is usual for GANs).",
     "beta2": "Adam's second-moment decay beta_2 in v <- beta_2 v + (1 - beta_2) g^2.",
-    "momentum": "SGD momentum mu in v <- mu v + g, theta <- theta - lr v.",
+    "momentum": "Momentum mu of SGD and RMSprop, v <- mu v + g, theta <- theta - lr v (Adam ignores it).",
     "gp_lambda": "WGAN-GP penalty weight lambda in lambda E[(|grad D(x_hat)| - 1)^2].",
     "r1_gamma": "R1 penalty on real data, (gamma / 2) E_data[|grad D(x)|^2]; 0 turns it off.",
     "g_ema": "Decay of the averaged generator that is shown and measured, G_avg <- b G_avg + (1 - b) G; 0 = off.",
-    "lr_schedule": "How both learning rates change over training: constant, cosine or linear decay to zero.",
+    "lr_schedule": "How both learning rates change over training: constant, or a cosine or linear decay to 1% of the set rate, which then holds.",
     "schedule_steps": "Number of steps over which the cosine or linear schedule decays the learning rates.",
 }
 
