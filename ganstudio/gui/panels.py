@@ -215,7 +215,7 @@ class ControlPanel(QScrollArea):
         self._add_spin(form, "pack", "Pack (PacGAN)", 1, 16)
         self._add_double(form, "beta1", "Adam beta1", 0.0, 0.999999, 3, 0.05)
         self._add_double(form, "beta2", "Adam beta2", 0.0, 0.999999, 4, 0.001)
-        self._add_double(form, "momentum", "SGD momentum", 0.0, 0.999999, 3, 0.05)
+        self._add_double(form, "momentum", "Momentum", 0.0, 0.999999, 3, 0.05)
         self._add_double(form, "gp_lambda", "GP lambda", 0.0, 1e4, 2, 1.0)
         self._add_double(form, "r1_gamma", "R1 gamma", 0.0, 1e4, 2, 0.5)
         self._add_double(form, "g_ema", "G average", 0.0, 0.999999, 4, 0.001)
