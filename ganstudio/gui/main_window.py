@@ -428,8 +428,13 @@ class MainWindow(QMainWindow):
             fresh = (seen is None or everything or snap.metrics_step != seen[1] or snap.step < seen[2]
                      or now - seen[0] >= 1.0 / PANEL_HZ)
             if fresh and (everything or panel.isVisible()):
-                panel.show_snapshot(snap)
+                if everything or panel is not self.metrics:
+                    panel.show_snapshot(snap)
+                else:  # while playing, the metric plots are drawn one per frame
+                    panel.stage_snapshot(snap)
                 self._panel_seen[panel] = (now, snap.metrics_step, snap.step)
+        if not everything and self.metrics.isVisible():
+            self.metrics.advance()
         self.status_device.setText(f"device: {snap.device}")
         self.status_step.setText(f"step {snap.step:,}")
         self.status_rate.setText(f"{snap.steps_per_s:,.1f} steps/s")

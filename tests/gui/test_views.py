@@ -402,3 +402,24 @@ def test_clear_empties_every_view(qtbot, snap1d, snap2d):
     assert fmt(snap2d.metrics["jsd"]) not in theory.text()
     v2.show_snapshot(snap2d)  # and draws again after a clear
     np.testing.assert_allclose(v2.heat.image, snap2d.d_grid, rtol=1e-6)
+
+
+def test_metrics_staged_drawing_one_plot_per_advance(qtbot, snap2d):
+    """While training runs the window draws one metric plot per frame; the end result is a full draw."""
+    staged, direct = MetricsView(), MetricsView()
+    qtbot.addWidget(staged)
+    qtbot.addWidget(direct)
+    direct.show_snapshot(snap2d)
+    staged.stage_snapshot(snap2d)
+    assert staged.curves["d_loss"].getData()[0] is None or len(staged.curves["d_loss"].getData()[0]) == 0
+    calls = 1
+    assert staged.advance()  # the loss plot only
+    assert len(staged.curves["d_loss"].getData()[0]) > 0 and len(staged.curves["jsd"].getData()[0] or []) == 0
+    while staged.advance():
+        calls += 1
+    assert calls + 1 == 6  # losses, gradients, JSD, KL, V, modes
+    for key, curve in direct.curves.items():
+        a, b = curve.getData(), staged.curves[key].getData()
+        assert (a[1] is None and b[1] is None) or np.array_equal(a[1], b[1]), key
+    staged.stage_snapshot(snap2d)  # same grid metrics again: only the step-wise plots are redrawn
+    assert staged.advance() and not staged.advance()

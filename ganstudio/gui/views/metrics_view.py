@@ -52,6 +52,8 @@ class MetricsView(QWidget):
         self._bottom: str | None = ""
         self._decades: dict[str, tuple[int, int]] = {}
         self._metric_key: tuple | None = None
+        self._staged: Snapshot | None = None
+        self._parts: list = []
         self._user_hidden: set[str] = set()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -169,32 +171,50 @@ class MetricsView(QWidget):
         return True
 
     def show_snapshot(self, snap: Snapshot) -> None:
-        self._show_losses(snap)
-        shown = [self._set(k, series(snap, k, positive=True)) for k in ("g_grad_norm", "d_grad_norm")]
-        self.widgets["grad"].setVisible(any(shown))
-        self._fit_decades("grad")
+        self.stage_snapshot(snap)
+        while self.advance():
+            pass
 
+    def stage_snapshot(self, snap: Snapshot) -> None:
+        """Queue `snap` to be drawn one plot per advance() call.
+
+        Redrawing all six plots at once stalled the GUI thread for 45-100 ms on the
+        2-core machine; one plot per frame keeps every frame short while training runs.
+        """
+        self._staged = snap
+        parts = [self._show_losses, self._show_grads]
         # grid metrics change only when a full snapshot adds a row to metric_history
         steps = snap.metric_history.get("step", ())
         key = (len(steps), float(steps[-1]) if len(steps) else None, snap.critic, snap.config.loss,
                tuple(sorted(snap.metrics.items())))
         if key != self._metric_key:
             self._metric_key = key
-            self._show_grid_metrics(snap)
-        self._label_bottom_plot()
+            parts += [self._show_jsd, self._show_kl, self._show_value, self._show_modes]
+        self._parts = parts
 
-    def _show_grid_metrics(self, snap: Snapshot) -> None:
+    def advance(self) -> bool:
+        """Draw the next queued plot; True while more are queued."""
+        if not self._parts:
+            return False
+        self._parts.pop(0)(self._staged)
+        self._label_bottom_plot()
+        return bool(self._parts)
+
+    def _show_grads(self, snap: Snapshot) -> None:
+        shown = [self._set(k, series(snap, k, positive=True)) for k in ("g_grad_norm", "d_grad_norm")]
+        self.widgets["grad"].setVisible(any(shown))
+        self._fit_decades("grad")
+
+    def _show_jsd(self, snap: Snapshot) -> None:
         has_jsd = self._set("jsd", series(snap, "jsd"))
         self._set("jsd_floor", series(snap, "jsd_floor"))
         self.widgets["jsd"].setVisible(has_jsd)
 
+    def _show_kl(self, snap: Snapshot) -> None:
         shown = [self._set(k, series(snap, k, positive=True))
                  for k in ("kl_data_g", "kl_g_data", "kl_mle_gauss", "kl_mle_gmm", "kl_data_g_floor", "kl_g_data_floor")]
         self.widgets["kl"].setVisible(any(shown))
         self._fit_decades("kl")
-
-        self._show_value(snap)
-        self._show_modes(snap)
 
     def _fit_decades(self, name: str) -> None:
         """Show the visible curves of a log plot between whole decades, so decade labels always exist."""
@@ -289,6 +309,7 @@ class MetricsView(QWidget):
 
     def clear(self) -> None:
         self._metric_key = None
+        self._parts = []
         for c in self.curves.values():
             c.setData([], [])
         self.value_note.hide()
