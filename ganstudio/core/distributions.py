@@ -9,7 +9,6 @@ Mixtures know their exact density; the other toys get theirs estimated once from
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np

@@ -22,7 +22,7 @@ from .distributions import Distribution, get_distribution
 from .history import History
 from .measure import GridMeasurer
 from .models import Discriminator, Generator, sample_noise
-from .snapshot import Modes, Snapshot, frozen
+from .snapshot import Snapshot, frozen
 
 VIEW_SAMPLES = 1000  # points drawn per frame (fixed noise, so each can be followed)
 ARROW_SAMPLES = 256  # the first fake points also get the gradient of D

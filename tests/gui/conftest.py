@@ -51,3 +51,24 @@ def make_window(qtbot, settings):
 @pytest.fixture
 def window(make_window):
     return make_window(preset="ring-8")
+
+
+@pytest.fixture
+def recording_factory():
+    """A trainer factory whose trainers record each step's (train_d, train_g) in `calls`."""
+    from ganstudio.core.trainer import Trainer
+
+    calls: list[tuple[bool, bool]] = []
+
+    def factory(config):
+        trainer = Trainer(config)
+        real_step = trainer.step
+
+        def step(train_d=True, train_g=True):
+            calls.append((train_d, train_g))
+            return real_step(train_d=train_d, train_g=train_g)
+
+        trainer.step = step
+        return trainer
+
+    return calls, factory

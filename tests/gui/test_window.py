@@ -52,19 +52,8 @@ def test_play_pause_step_reset(qtbot, window):
     qtbot.waitUntil(lambda: window.last_snapshot.step == 0, timeout=5000)
 
 
-def test_step_d_and_step_g_train_one_network(qtbot, make_window):
-    calls = []
-
-    def factory(config):
-        trainer = Trainer(config)
-        real_step = trainer.step
-
-        def step(train_d=True, train_g=True):
-            calls.append((train_d, train_g))
-            return real_step(train_d=train_d, train_g=train_g)
-
-        trainer.step = step
-        return trainer
+def test_step_d_and_step_g_train_one_network(qtbot, make_window, recording_factory):
+    calls, factory = recording_factory
 
     window = make_window(preset="ring-8", trainer_factory=factory)
     window.transport.step_d.trigger()

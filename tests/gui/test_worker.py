@@ -122,19 +122,8 @@ def test_slow_motion_draws_every_step(qtbot, running):
     assert set(range(0, 5)) <= set(steps), f"slow motion skipped a step: {steps}"
 
 
-def test_freeze_flags_reach_the_trainer(qtbot, running):
-    calls = []
-
-    def factory(config):
-        trainer = Trainer(config)
-        real = trainer.step
-
-        def step(train_d=True, train_g=True):
-            calls.append((train_d, train_g))
-            return real(train_d=train_d, train_g=train_g)
-
-        trainer.step = step
-        return trainer
+def test_freeze_flags_reach_the_trainer(qtbot, running, recording_factory):
+    calls, factory = recording_factory
 
     r = running(factory=factory)
     r.worker.post("freeze_d", True)

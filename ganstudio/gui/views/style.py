@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 BACKGROUND = "#ffffff"
 FOREGROUND = "#1e1e1e"
@@ -182,3 +182,21 @@ class LayerToolbar(QWidget):
         for key, items in self._items.items():
             if item in items:
                 self.boxes[key].setChecked(item.isVisible())
+
+
+def view_frame(view: QWidget) -> tuple["LayerToolbar", pg.GraphicsLayoutWidget, QLabel]:
+    """The layout every data view shares: layer toolbar, a note line (hidden until needed), the plots."""
+    toolbar = LayerToolbar(view)
+    graphics = pg.GraphicsLayoutWidget()
+    graphics.setBackground(BACKGROUND)
+    layout = QVBoxLayout(view)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(toolbar)
+    note = QLabel(view)
+    note.setWordWrap(True)
+    note.setStyleSheet(NOTE_STYLE)
+    note.hide()
+    layout.addWidget(note)
+    layout.addWidget(graphics, 1)
+    return toolbar, graphics, note

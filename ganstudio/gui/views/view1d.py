@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ganstudio.core.snapshot import Snapshot
 
 from . import style
-from .style import LayerToolbar
 
 MAPPED_POINTS = 50  # how many fixed z are drawn with their line to G(z)
 AXIS_WIDTH = 76  # fixed axis widths keep the mapping strip aligned with the plot above
@@ -38,19 +37,7 @@ class View1D(QWidget):
         self._grids: tuple = ()
         self._modes_in_legend = False
 
-        self.toolbar = LayerToolbar(self)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(style.BACKGROUND)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.toolbar)
-        self.note = QLabel(self)
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet(style.NOTE_STYLE)
-        self.note.hide()
-        layout.addWidget(self.note)
-        layout.addWidget(self.graphics, 1)
+        self.toolbar, self.graphics, self.note = style.view_frame(self)
 
         # --- legend across the top, then the density plot, then the mapping strip ---
         self.legend = pg.LegendItem(

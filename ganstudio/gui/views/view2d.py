@@ -11,12 +11,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QTransform
-from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QWidget
 
 from ganstudio.core.snapshot import Snapshot
 
 from . import style
-from .style import LayerToolbar
 
 ARROWS = 150  # fake points that get a gradient arrow (the first ones: the same points every frame)
 ARROW_FRACTION = 0.06  # longest arrow, as a fraction of the plot's width
@@ -40,19 +39,7 @@ class View2D(QWidget):
         self._rect = QRectF()
         self._modes_in_legend = False
 
-        self.toolbar = LayerToolbar(self)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(style.BACKGROUND)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.toolbar)
-        self.note = QLabel(self)
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet(style.NOTE_STYLE)
-        self.note.hide()
-        layout.addWidget(self.note)
-        layout.addWidget(self.graphics, 1)
+        self.toolbar, self.graphics, self.note = style.view_frame(self)
 
         p: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
         self.plot = p
