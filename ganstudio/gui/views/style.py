@@ -200,3 +200,15 @@ def view_frame(view: QWidget) -> tuple["LayerToolbar", pg.GraphicsLayoutWidget, 
     layout.addWidget(note)
     layout.addWidget(graphics, 1)
     return toolbar, graphics, note
+
+
+def sync_mode_legend(view, has_modes: bool) -> None:
+    """Legend rows for the mode markers only while the distribution has modes."""
+    if has_modes == view._modes_in_legend:
+        return
+    view._modes_in_legend = has_modes
+    for item, name in ((view.modes_captured, "mode captured"), (view.modes_missed, "mode missed")):
+        if has_modes:
+            view.legend.addItem(item, name)
+        else:
+            view.legend.removeItem(item)

@@ -222,14 +222,7 @@ class View1D(QWidget):
             self.plot.setYRange(-0.03 * hi, hi, padding=0)
 
     def _show_modes(self, snap: Snapshot) -> None:
-        has = snap.modes is not None
-        if has != self._modes_in_legend:  # legend rows only for layers that exist
-            self._modes_in_legend = has
-            for item, name in ((self.modes_captured, "mode captured"), (self.modes_missed, "mode missed")):
-                if has:
-                    self.legend.addItem(item, name)
-                else:
-                    self.legend.removeItem(item)
+        style.sync_mode_legend(self, snap.modes is not None)
         if snap.modes is None:
             self.modes_captured.setData([], [])
             self.modes_missed.setData([], [])

@@ -213,14 +213,7 @@ class View2D(QWidget):
             self.note.hide()
 
     def _show_modes(self, snap: Snapshot) -> None:
-        has = snap.modes is not None
-        if has != self._modes_in_legend:  # legend rows only for layers that exist
-            self._modes_in_legend = has
-            for item, name in ((self.modes_captured, "mode captured"), (self.modes_missed, "mode missed")):
-                if has:
-                    self.legend.addItem(item, name)
-                else:
-                    self.legend.removeItem(item)
+        style.sync_mode_legend(self, snap.modes is not None)
         if snap.modes is None:
             self.modes_captured.setData(pos=np.zeros((0, 2)))
             self.modes_missed.setData(pos=np.zeros((0, 2)))
