@@ -57,6 +57,12 @@ class History:
                 out[k] = float(cols[k][finite[-1]])
         return out
 
+    def recent_mean(self, key: str, n: int = 100) -> float:
+        """Mean of the last n finite values of a per-step column (one step's value is noisy)."""
+        col = self._losses.view()[key]
+        finite = col[np.isfinite(col)][-n:]
+        return float(finite.mean()) if len(finite) else math.nan
+
     def losses(self) -> dict[str, np.ndarray]:
         return {k: _readonly(v) for k, v in _decimate(self._losses.view()).items()}
 

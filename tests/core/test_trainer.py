@@ -178,3 +178,12 @@ def test_config_validation_and_parsing():
     assert TrainConfig.from_json(c.to_json()) == c
     with pytest.raises(ConfigError, match="must be an integer"):
         TrainConfig.from_dict({"hidden": 1.5})
+
+
+def test_recent_mean_of_a_loss_column():
+    t = make()
+    for _ in range(5):
+        t.step()
+    t.step(train_g=False)  # a frozen G leaves NaN, which the mean skips
+    g = t.history.losses()["g_grad_norm"]
+    assert t.history.recent_mean("g_grad_norm", 3) == pytest.approx(float(np.mean(g[2:5])))
