@@ -19,6 +19,7 @@ from .distributions import Distribution
 from .grids import coarsen, histogram, smoothed_probs
 from .metrics import divergences_from_logs, mode_metrics, optimal_discriminator, value_bound
 from .mle import fit_gaussian, fit_mixture
+from .models import sample_noise
 from .snapshot import Modes, frozen
 
 MODE_SAMPLES = 2500  # as in VEEGAN / PacGAN
@@ -122,7 +123,7 @@ class GridMeasurer:
         G.eval()
         with torch.no_grad():
             for start in range(0, n, 32768):
-                z = _noise(min(32768, n - start), cfg.noise_dim, cfg.noise, g)
+                z = sample_noise(min(32768, n - start), cfg.noise_dim, cfg.noise, g)
                 out.append(trainer.to_data(G(z)))
         G.train()
         return torch.cat(out).cpu().numpy()
@@ -191,9 +192,3 @@ class GridMeasurer:
             "metrics": metrics,
             "notes": notes,
         }
-
-
-def _noise(n, dim, kind, g):
-    from .models import sample_noise
-
-    return sample_noise(n, dim, kind, g)
