@@ -135,7 +135,7 @@ class MetricsView(QWidget):
         # 4. the game's value against its bound at D*
         add_plot("value", "V(G, D) (nats)")
         curve("value", "value", "V(G, D) estimated", "value")
-        curve("value", "value_bound", "V(G, D*) = −2 log 2 + 2 JSD", "value_bound", dash="dash")
+        curve("value", "value_bound", "V(G,D*) = −2log2 + 2JSD", "value_bound", dash="dash")
         self.value_min = hline("value", -2 * LOG2, "global minimum −2 log 2 (P_G = P_data)")
         self.value_note = QLabel(self)
         self.value_note.setWordWrap(True)
@@ -145,7 +145,7 @@ class MetricsView(QWidget):
         # 5. mode coverage
         add_plot("modes", "fraction")
         curve("modes", "modes_fraction", "modes captured", "modes")
-        curve("modes", "hq_fraction", "high-quality samples", "hq")
+        curve("modes", "hq_fraction", "high quality", "hq")
         self.plots["modes"].setYRange(-0.03, 1.1, padding=0)
         self.plots["modes"].enableAutoRange(axis="y", enable=False)
         # 6. gradient norms (log scale)
@@ -303,7 +303,7 @@ class MetricsView(QWidget):
             label.setText("modes captured")
         hq_label = self.legends["modes"].getLabel(self.curves["hq_fraction"])
         hq = snap.metrics.get("hq_fraction")
-        hq_label.setText("high-quality samples" + (f" ({100 * hq:.1f}%)" if hq is not None and math.isfinite(hq)
+        hq_label.setText("high quality" + (f" ({100 * hq:.1f}%)" if hq is not None and math.isfinite(hq)
                                                    else ""))
         self.widgets["modes"].setVisible(a or b)
 
