@@ -236,8 +236,7 @@ class Trainer:
             target = pick_device(new.device)
             if target != self.device:
                 state = self.state_dict()
-                self.config = new
-                self._build()
+                state["config"] = new.to_dict()  # load_state_dict rebuilds on the new device
                 self.load_state_dict(state)
                 messages.append(f"moved training to {self.device.type}")
         self.config = new
@@ -249,7 +248,7 @@ class Trainer:
                 for group in opt.param_groups:
                     if "betas" in group:
                         group["betas"] = (new.beta1, new.beta2)
-                    if "momentum" in group and new.optimizer == "sgd":
+                    if "momentum" in group:  # SGD and RMSprop; Adam has none
                         group["momentum"] = new.momentum
         if new.g_ema != old.g_ema:
             self._make_average()
@@ -287,6 +286,7 @@ class Trainer:
             "train_time": self.train_time,
             "nets": self._copy_state(),
             "rng": self.rng.get_state(),
+            "rng_device": self.device.type,
             "history": self.history.state_dict(),
         }
 
@@ -298,7 +298,8 @@ class Trainer:
         self._restore(state["nets"])
         self.step_count = int(state["step_count"])
         self.train_time = float(state["train_time"])
-        self.rng.set_state(state["rng"].cpu())
+        if state.get("rng_device", self.device.type) == self.device.type:
+            self.rng.set_state(state["rng"].cpu())  # another device's generator state does not fit this one
         self.history = History.from_state_dict(state["history"])
         self._good = self._pending = self._copy_state()
         self._last_full = None

@@ -187,3 +187,10 @@ def test_recent_mean_of_a_loss_column():
     t.step(train_g=False)  # a frozen G leaves NaN, which the mean skips
     g = t.history.losses()["g_grad_norm"]
     assert t.history.recent_mean("g_grad_norm", 3) == pytest.approx(float(np.mean(g[2:5])))
+
+
+def test_momentum_change_reaches_rmsprop_live():
+    t = make(optimizer="rmsprop", momentum=0.0)
+    t.step()
+    t.apply_config(t.config.replace(momentum=0.5))
+    assert all(g["momentum"] == 0.5 for g in t.opt_d.param_groups + t.opt_g.param_groups)
