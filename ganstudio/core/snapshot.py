@@ -6,7 +6,7 @@ tensors the trainer keeps mutating: every array is a copy, marked read-only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Mapping
 
@@ -98,3 +98,30 @@ class Snapshot:
         object.__setattr__(self, "metrics", MappingProxyType(dict(self.metrics)))
         object.__setattr__(self, "history", MappingProxyType(dict(self.history)))
         object.__setattr__(self, "metric_history", MappingProxyType(dict(self.metric_history)))
+
+
+MAPPING_FIELDS = ("metrics", "history", "metric_history")
+
+
+def snapshot_fields(snap: Snapshot) -> dict:
+    """The Snapshot as plain fields (mappings as dicts), the very objects it holds, so it can be pickled."""
+    return {f.name: (dict(getattr(snap, f.name)) if f.name in MAPPING_FIELDS else getattr(snap, f.name))
+            for f in fields(Snapshot)}
+
+
+def snapshot_from_fields(values: dict) -> Snapshot:
+    """Rebuild a Snapshot received from another process, its arrays read-only again."""
+    return Snapshot(**{name: freeze_tree(value) for name, value in values.items()})
+
+
+def freeze_tree(value):
+    """Mark every array in `value` (arrays, dicts, Grid, Modes) read-only, in place; returns `value`."""
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif isinstance(value, dict):
+        for item in value.values():
+            freeze_tree(item)
+    elif isinstance(value, (Grid, Modes)):
+        for f in fields(value):
+            freeze_tree(getattr(value, f.name))
+    return value

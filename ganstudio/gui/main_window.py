@@ -33,9 +33,9 @@ from .views import DataView, MetricsView, TheoryPanel
 from .worker import TrainerWorker
 
 DEFAULT_PRESET = "ring-8"
-STOP_WAIT_MS = 900
-GUI_BUDGET = 0.5  # at most this share of the GUI thread goes to drawing frames while training runs
-PANEL_HZ = 2  # redraws per second of the metric plots and theory text while training runs  # the issue allows one second from close to exit
+STOP_WAIT_MS = 900  # the issue allows one second from close to exit
+GUI_BUDGET = 0.7  # at most this share of the GUI thread goes to drawing frames while training runs (the trainer has its own process)
+PANEL_HZ = 2  # redraws per second of the metric plots and theory text while training runs
 
 
 def default_settings() -> QSettings:
@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
             app.aboutToQuit.connect(self.shutdown)
         if start:
             self.trainer_thread.start()
+            self.statusBar().showMessage("Starting the trainer (building the networks and measuring P_data)...")
 
     # ---- construction -------------------------------------------------------
     def _show_title(self) -> None:
@@ -420,6 +421,8 @@ class MainWindow(QMainWindow):
         second, and not at all while their dock tab is hidden: a loss curve that grows 8
         times a second looks continuous, and the CPU goes to training instead.
         """
+        if self.last_snapshot is None:
+            self.statusBar().clearMessage()  # the "starting" note
         self.samples.show_snapshot(snap)
         self.last_snapshot = snap
         now = time.perf_counter()

@@ -40,7 +40,7 @@ def render_to_png(preset: str, steps: int, out: str | os.PathLike, seed: int | N
     """
     from ganstudio.core.trainer import Trainer
 
-    from .worker import LIVE_EVAL_SAMPLES
+    from ganstudio.core.loop import LIVE_EVAL_SAMPLES
 
     config = _config(preset, seed, settings)
     trainer = Trainer(config, eval_samples=LIVE_EVAL_SAMPLES)  # measured as the live window measures

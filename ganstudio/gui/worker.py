@@ -1,98 +1,40 @@
-"""The trainer thread: runs steps in a loop and hands immutable Snapshots to the GUI.
+"""The trainer thread: a QObject on a QThread that runs the training loop and turns what it
+emits into queued Qt signals carrying immutable Snapshots.
 
-The GUI never touches the Trainer: it posts commands into a Mailbox that the worker
-reads between steps, and receives Snapshots through a queued signal.  The worker never
-waits for the GUI: while a frame is still being drawn it keeps training and simply
-skips emitting, so at most one Snapshot is ever queued.
+The GUI never touches the Trainer: it posts commands into a Mailbox, read between steps.
+By default the loop itself (ganstudio.core.loop) runs in a child process and this thread
+relays commands down and Snapshots up: painting and torch's calls then never queue for
+the same GIL (ganstudio.core.remote says why).  With an injected trainer or trainer
+factory (tests, render) the loop runs right here on the thread instead.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-import traceback
-from collections import deque
-from dataclasses import dataclass
 from typing import Any, Callable
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ganstudio.core.config import TrainConfig
-
-FRAME_S = 1.0 / 30.0  # at most 30 snapshots a second reach the views
-FULL_EVERY_S = 0.75  # grid densities and metrics (snapshot(full=True)) at most 1.3 times a second...
-FULL_BUDGET = 0.06  # ...and less often when they are slow: they may take 6% of the worker's time
-# Samples of P_G behind the live grid metrics.  The CLI's 100,000 cost ring-8 0.7 s a
-# measurement on one core (a 13 s pause between metric updates at the budget above);
-# 20,000 cost 0.29 s, and the noise floor shown beside JSD rises from 0.002 to 0.009 nats.
-LIVE_EVAL_SAMPLES = 20_000
-
-
-@dataclass(frozen=True)
-class Speed:
-    """How fast training is shown: `steps_per_frame` 0 means as fast as the CPU allows."""
-
-    steps_per_frame: int = 0
-    frame_s: float = FRAME_S
-
-    @property
-    def label(self) -> str:
-        if self.steps_per_frame == 0:
-            return "Full speed"
-        per_s = 1.0 / self.frame_s
-        if per_s < 2:
-            return f"Slow motion: 1 step every {self.frame_s:g} s" if self.steps_per_frame == 1 else (
-                f"{self.steps_per_frame} steps every {self.frame_s:g} s")
-        return f"{self.steps_per_frame} step{'s' if self.steps_per_frame > 1 else ''} per frame"
-
-
-SPEEDS = (
-    Speed(0),
-    Speed(100),
-    Speed(10),
-    Speed(1),
-    Speed(1, 0.25),
-    Speed(1, 1.0),
+from ganstudio.core.loop import (
+    CONFIG_APPLIED,
+    ERROR,
+    FRAME_S,
+    LIVE_EVAL_SAMPLES,
+    MESSAGE,
+    RUNNING_CHANGED,
+    SNAPSHOT,
+    SPEEDS,
+    Mailbox,
+    Speed,
+    TrainingLoop,
 )
 
-
-class Mailbox:
-    """Thread-safe queue of (command, value) pairs, posted by the GUI, read by the worker."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._items: deque[tuple[str, Any]] = deque()
-
-    def put(self, command: str, value: Any = None) -> None:
-        with self._cond:
-            self._items.append((command, value))
-            self._cond.notify()
-
-    def take_all(self) -> list[tuple[str, Any]]:
-        with self._cond:
-            items = list(self._items)
-            self._items.clear()
-        return items
-
-    def wait(self, timeout: float) -> None:
-        """Sleep until a command arrives or `timeout` seconds pass."""
-        with self._cond:
-            if not self._items:
-                self._cond.wait(max(0.0, timeout))
-
-
-def _finite(snap) -> bool:
-    """A Snapshot the views may draw: no NaN or infinity in what they plot."""
-    for name in ("real", "fake", "fake_grad", "d_grid", "p_g_grid"):
-        arr = getattr(snap, name, None)
-        if arr is not None and arr.size and not np.isfinite(arr).all():
-            return False
-    return True
+RELAY_POLL_S = 0.005  # how long the relay waits for the child before forwarding new commands
 
 
 class TrainerWorker(QObject):
-    """Owns the Trainer on its QThread; everything crossing to the GUI is a Snapshot or a str."""
+    """Everything crossing to the GUI is a Snapshot, a TrainConfig, a bool or a str."""
 
     snapshot_ready = Signal(object)  # Snapshot
     messages = Signal(str)  # what apply_config/reset did, for the status bar
@@ -103,26 +45,17 @@ class TrainerWorker(QObject):
 
     def __init__(self, config: TrainConfig, mailbox: Mailbox | None = None,
                  trainer_factory: Callable[[TrainConfig], Any] | None = None,
-                 trainer: Any = None, num_threads: int | None = 1) -> None:
+                 trainer: Any = None, num_threads: int | None = 1, process: bool | None = None) -> None:
         super().__init__()
         self.mailbox = mailbox or Mailbox()
         self._config = config
         self._factory = trainer_factory
         self._trainer = trainer
         self._num_threads = num_threads
+        self.use_process = (trainer is None and trainer_factory is None) if process is None else process
         self._stop = threading.Event()
-        self._frame_free = threading.Event()  # cleared while the GUI is drawing a Snapshot
-        self._frame_free.set()
-        self._running = False
-        self._freeze_d = False
-        self._freeze_g = False
-        self._speed = SPEEDS[0]
-        self._last_emit = 0.0
-        self._last_full = 0.0
-        self._full_every = FULL_EVERY_S  # grows with the measured cost of a full snapshot
-        self._frame_steps = 0
-        self._want_full = True
         self.frames_emitted = 0  # read by the benchmark after the thread has finished
+        self.trainer_pid: int | None = None  # the training process, while there is one
 
     # ---- called from the GUI thread (thread-safe) ---------------------------
     def post(self, command: str, value: Any = None) -> None:
@@ -134,173 +67,66 @@ class TrainerWorker(QObject):
 
     def frame_done(self) -> None:
         """The GUI has drawn the last Snapshot; the next one may be sent."""
-        self._frame_free.set()
+        self.mailbox.put("frame_done")
 
-    # ---- the loop, on the worker thread --------------------------------------
+    # ---- on the worker thread -------------------------------------------------
     @Slot()
     def run(self) -> None:
         try:
-            if self._num_threads:
-                import torch
-
-                torch.set_num_threads(self._num_threads)
-            if self._trainer is None:
-                self._trainer = self._make(self._config)
-            self._emit(full=True, force=True)
-            while not self._stop.is_set():
-                self._handle(self.mailbox.take_all())
-                if self._stop.is_set():
-                    break
-                if self._running:
-                    self._play_tick()
-                else:
-                    self.mailbox.wait(0.25)
-        except Exception as exc:  # the thread must always finish cleanly
-            self.error.emit(f"The trainer stopped: {exc}\n\n{traceback.format_exc(limit=3)}")
+            if self.use_process and self._start_process():
+                self._relay()
+            else:
+                TrainingLoop(self._config, self.mailbox, self._dispatch, trainer_factory=self._factory,
+                             trainer=self._trainer, num_threads=self._num_threads,
+                             stopped=self._stop.is_set).run()
         finally:
             self.finished.emit()
 
-    def _make(self, config: TrainConfig):
-        if self._factory is not None:
-            return self._factory(config)
-        from ganstudio.core.trainer import Trainer
+    def _dispatch(self, kind: str, payload: Any) -> None:
+        if kind == SNAPSHOT:
+            self.frames_emitted += 1
+            self.snapshot_ready.emit(payload)
+        elif kind == MESSAGE:
+            self.messages.emit(payload)
+        elif kind == ERROR:
+            self.error.emit(payload)
+        elif kind == CONFIG_APPLIED:
+            self.config_applied.emit(payload)
+        elif kind == RUNNING_CHANGED:
+            self.running_changed.emit(payload)
 
-        return Trainer(config, eval_samples=LIVE_EVAL_SAMPLES)
-
-    def _set_running(self, running: bool) -> None:
-        if running != self._running:
-            self._running = running
-            self._frame_steps = 0
-            self.running_changed.emit(running)
-
-    def _handle(self, commands: list[tuple[str, Any]]) -> None:
-        for command, value in commands:
-            if command == "stop":
-                self._stop.set()
-                return
-            if command == "play":
-                if self._freeze_d and self._freeze_g:
-                    self.messages.emit("Both networks are frozen: unfreeze D or G to train.")
-                else:
-                    self._set_running(True)
-            elif command == "pause":
-                self._set_running(False)
-                self._emit(full=True, force=True)
-            elif command in ("step_d", "step_g", "step_both"):
-                self._set_running(False)
-                self._train(train_d=command != "step_g", train_g=command != "step_d")
-                self._emit(full=True, force=True)
-            elif command == "reset":
-                self._trainer.reset()
-                self.messages.emit("Reset: new networks from the seed, step 0.")
-                self._emit(full=True, force=True)
-            elif command == "set_config":
-                self._apply(value, reset=False)
-            elif command == "load_config":
-                self._apply(value, reset=True)
-            elif command == "freeze_d":
-                self._freeze_d = bool(value)
-            elif command == "freeze_g":
-                self._freeze_g = bool(value)
-            elif command == "speed":
-                self._speed = value
-                self._frame_steps = 0
-            elif command == "full_snapshot":
-                self._emit(full=True, force=True)
-            else:
-                raise ValueError(f"unknown worker command {command!r}")
-        if self._running and self._freeze_d and self._freeze_g:
-            self._set_running(False)
-            self.messages.emit("Both networks are frozen: training paused.")
-
-    def _apply(self, config: TrainConfig, reset: bool) -> None:
-        try:
-            notes = list(self._trainer.apply_config(config))
-            if reset:
-                self._trainer.reset()
-        except ValueError as exc:  # ConfigError, or DataError for a file that cannot be trained on
-            self.error.emit(f"That setting cannot be used: {exc}. The previous settings are kept.")
-            self.config_applied.emit(self._trainer.config)
-            return
-        except Exception as exc:
-            self._set_running(False)
-            self.error.emit(f"Applying the settings failed: {exc}. Training is paused.")
-            self.config_applied.emit(self._trainer.config)
-            return
-        self.config_applied.emit(self._trainer.config)
-        if notes:
-            self.messages.emit("; ".join(notes))
-        self._emit(full=True, force=not self._running)
-
-    def _train(self, train_d: bool, train_g: bool) -> bool:
-        """One trainer step; on failure pause with a message (the trainer kept its last good weights)."""
-        from ganstudio.core.trainer import NonFiniteError
+    def _start_process(self) -> bool:
+        from ganstudio.core.remote import TrainingProcess
 
         try:
-            self._trainer.step(train_d=train_d, train_g=train_g)
-            return True
-        except NonFiniteError as exc:
-            self._fail(f"Training produced a non-finite value and was paused: {exc}. "
-                       "The last good weights are kept; try a smaller learning rate.")
-        except Exception as exc:
-            self._fail(f"Training failed and was paused: {type(exc).__name__}: {exc}. "
-                       "The last good weights are kept.")
-        return False
+            self._process = TrainingProcess(self._config, self._num_threads)
+        except Exception as exc:  # e.g. no way to start processes here: train on this thread instead
+            self.messages.emit(f"Training runs in the window's process: a separate one could not start ({exc}).")
+            return False
+        self.trainer_pid = self._process.pid
+        return True
 
-    def _fail(self, message: str) -> None:
-        self._set_running(False)
-        self.error.emit(message)
-        self._emit(full=True, force=True)
+    def _relay(self) -> None:
+        from ganstudio.core.remote import EXITED
 
-    def _play_tick(self) -> None:
-        """Train one step, then send a frame if it is time; in paced modes wait for the next frame."""
-        if not self._train(train_d=not self._freeze_d, train_g=not self._freeze_g):
-            return
-        self._frame_steps += 1
-        now = time.perf_counter()
-        speed = self._speed
-        if speed.steps_per_frame == 0:
-            if now - self._last_emit >= speed.frame_s:
-                self._emit(full=self._want_full or now - self._last_full >= self._full_every)
-            return
-        if self._frame_steps < speed.steps_per_frame:
-            return
-        self._frame_steps = 0
-        # Paced modes show every frame they promise, so here (only) the worker waits for the GUI.
-        while not self._frame_free.wait(0.02):
-            if self._stop.is_set():
-                return
-        slow = speed.frame_s >= 0.2  # slow motion: every frame carries fresh D(x), D* and metrics
-        self._emit(full=slow or now - self._last_full >= self._full_every)
-        deadline = self._last_emit + speed.frame_s
-        while not self._stop.is_set():
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                break
-            self.mailbox.wait(left)
-            commands = self.mailbox.take_all()
-            if commands:
-                self._handle(commands)
-                break
+        process = self._process
+        try:
+            while not self._stop.is_set():
+                for command, value in self.mailbox.take_all():
+                    if command == "stop":
+                        return
+                    process.send(command, value)
+                for kind, payload in process.receive(RELAY_POLL_S):
+                    if kind == EXITED:
+                        if not self._stop.is_set():
+                            self.running_changed.emit(False)
+                            self.error.emit(f"The training process ended unexpectedly (exit code {payload}). "
+                                            "Close and reopen the window to start again.")
+                        return
+                    self._dispatch(kind, payload)
+        finally:
+            process.stop()
+            self.trainer_pid = None
 
-    def _emit(self, full: bool, force: bool = False) -> None:
-        """Send a Snapshot unless the GUI is still drawing the previous one (forced frames always go)."""
-        if not force and not self._frame_free.is_set():
-            self._want_full = self._want_full or full
-            return
-        t0 = time.perf_counter()
-        snap = self._trainer.snapshot(full=full)
-        now = time.perf_counter()
-        self._last_emit = now
-        if full:
-            self._last_full = now
-            self._want_full = False
-            self._full_every = max(FULL_EVERY_S, (now - t0) / FULL_BUDGET)
-        if not _finite(snap):
-            self._set_running(False)
-            self.error.emit("The snapshot held a non-finite value, so it was not drawn; training is paused.")
-            return
-        self._frame_free.clear()
-        self.frames_emitted += 1
-        self.snapshot_ready.emit(snap)
 
+__all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "Mailbox", "SPEEDS", "Speed", "TrainerWorker"]

@@ -1,7 +1,10 @@
-"""The main window drives a real trainer on its thread: play, pause, step, reset, edits, errors, close."""
+"""The main window drives a real trainer (in its training process, or on its thread when one is
+injected): play, pause, step, reset, edits, errors, close."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 
 import numpy as np
@@ -166,12 +169,16 @@ def test_load_points_file(qtbot, window, tmp_path):
 
 
 def test_close_during_training_exits_within_a_second(qtbot, window):
+    assert window.worker.use_process, "the window's default trainer runs in its own process"
     _play_until(qtbot, window, 3)
+    pid = window.worker.trainer_pid
+    assert pid is not None and pid != os.getpid()
     t0 = time.perf_counter()
     window.close()
     elapsed = time.perf_counter() - t0
     assert not window.trainer_thread.isRunning()
     assert elapsed < 1.0, f"closing took {elapsed:.2f} s"
+    assert not any(p.pid == pid for p in multiprocessing.active_children()), "the training process outlived the window"
 
 
 def test_layout_is_remembered(qtbot, make_window, settings):

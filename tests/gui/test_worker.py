@@ -61,6 +61,8 @@ class Running(QObject):
         self.worker.snapshot_ready.connect(self._on_snap)
         self.worker.error.connect(self._on_error)
         self.worker.config_applied.connect(self._on_applied)
+        self.running = False
+        self.worker.running_changed.connect(self._on_running)
         self.thread.start()
         qtbot.waitUntil(lambda: bool(self.snaps), timeout=15000)
 
@@ -76,6 +78,10 @@ class Running(QObject):
     @Slot(object)
     def _on_applied(self, config):
         self.applied.append(config)
+
+    @Slot(bool)
+    def _on_running(self, running):
+        self.running = running
 
     def stop(self):
         self.worker.request_stop()
@@ -130,7 +136,7 @@ def test_freeze_flags_reach_the_trainer(qtbot, running, recording_factory):
     r.worker.post("play")
     qtbot.waitUntil(lambda: len(calls) >= 3, timeout=10000)
     r.worker.post("freeze_g", True)  # both frozen: the worker pauses instead of spinning
-    qtbot.waitUntil(lambda: not r.worker._running, timeout=5000)
+    qtbot.waitUntil(lambda: not r.running, timeout=5000)
     n = len(calls)
     qtbot.wait(200)
     assert len(calls) == n
@@ -151,7 +157,7 @@ def test_error_pauses_and_stop_is_prompt(qtbot, running):
     r.worker.post("play")
     qtbot.waitUntil(lambda: bool(r.errors), timeout=5000)
     assert "non-finite" in r.errors[0] and "d_loss became nan" in r.errors[0]
-    qtbot.waitUntil(lambda: not r.worker._running, timeout=5000)
+    qtbot.waitUntil(lambda: not r.running, timeout=5000)
     t0 = time.perf_counter()
     r.stop()
     assert time.perf_counter() - t0 < 1.0

@@ -1,0 +1,307 @@
+"""The live training loop behind the window, as a plain object: no Qt, no threads of its own.
+
+The loop trains, reads commands (play, pause, steps, new config, reset, speed, freeze)
+from a mailbox between steps, and hands Snapshots and messages to an `emit` callback at
+most 30 times a second.  The GUI runs it in a separate process (so painting and training
+never wait for each other's GIL) or, for tests and injected trainers, on a QThread; the
+loop is the same in both.  Training never waits for the GUI: while the last Snapshot is
+still being drawn (no "frame_done" command yet) it keeps training and skips emitting.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+FRAME_S = 1.0 / 30.0  # at most 30 snapshots a second reach the views
+FULL_EVERY_S = 0.75  # grid densities and metrics (snapshot(full=True)) at most 1.3 times a second...
+FULL_BUDGET = 0.04  # ...and less often when they are slow: they may take 4% of the loop's time
+# Samples of P_G behind the live grid metrics.  The CLI's 100,000 cost ring-8 0.7 s a
+# measurement on one core (an 18 s pause between metric updates at the budget above);
+# 20,000 cost 0.25 s, and the noise floor shown beside JSD rises from 0.002 to 0.009 nats.
+LIVE_EVAL_SAMPLES = 20_000
+
+# What an emit callback receives: (kind, payload)
+SNAPSHOT, MESSAGE, ERROR, CONFIG_APPLIED, RUNNING_CHANGED = (
+    "snapshot", "message", "error", "config_applied", "running_changed")
+
+
+@dataclass(frozen=True)
+class Speed:
+    """How fast training is shown: `steps_per_frame` 0 means as fast as the CPU allows."""
+
+    steps_per_frame: int = 0
+    frame_s: float = FRAME_S
+
+    @property
+    def label(self) -> str:
+        if self.steps_per_frame == 0:
+            return "Full speed"
+        per_s = 1.0 / self.frame_s
+        if per_s < 2:
+            return f"Slow motion: 1 step every {self.frame_s:g} s" if self.steps_per_frame == 1 else (
+                f"{self.steps_per_frame} steps every {self.frame_s:g} s")
+        return f"{self.steps_per_frame} step{'s' if self.steps_per_frame > 1 else ''} per frame"
+
+
+SPEEDS = (
+    Speed(0),
+    Speed(100),
+    Speed(10),
+    Speed(1),
+    Speed(1, 0.25),
+    Speed(1, 1.0),
+)
+
+
+class Inbox(Protocol):
+    def take_all(self) -> list[tuple[str, Any]]: ...
+
+    def wait(self, timeout: float) -> None: ...
+
+
+class Mailbox:
+    """Thread-safe queue of (command, value) pairs, posted by the GUI, read by the loop."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._items: deque[tuple[str, Any]] = deque()
+
+    def put(self, command: str, value: Any = None) -> None:
+        with self._cond:
+            self._items.append((command, value))
+            self._cond.notify()
+
+    def take_all(self) -> list[tuple[str, Any]]:
+        with self._cond:
+            items = list(self._items)
+            self._items.clear()
+        return items
+
+    def wait(self, timeout: float) -> None:
+        """Sleep until a command arrives or `timeout` seconds pass."""
+        with self._cond:
+            if not self._items:
+                self._cond.wait(max(0.0, timeout))
+
+
+def finite_snapshot(snap) -> bool:
+    """A Snapshot the views may draw: no NaN or infinity in what they plot."""
+    for name in ("real", "fake", "fake_grad", "d_grid", "p_g_grid"):
+        arr = getattr(snap, name, None)
+        if arr is not None and arr.size and not np.isfinite(arr).all():
+            return False
+    return True
+
+
+def make_live_trainer(config):
+    from .trainer import Trainer
+
+    return Trainer(config, eval_samples=LIVE_EVAL_SAMPLES)
+
+
+class TrainingLoop:
+    """Owns the Trainer; `run()` returns after a "stop" command (or when `stopped()` says so)."""
+
+    def __init__(self, config, inbox: Inbox, emit: Callable[[str, Any], None],
+                 trainer_factory: Callable[[Any], Any] | None = None, trainer: Any = None,
+                 num_threads: int | None = 1, stopped: Callable[[], bool] | None = None) -> None:
+        self.inbox = inbox
+        self._emit_out = emit
+        self._config = config
+        self._factory = trainer_factory or make_live_trainer
+        self.trainer = trainer
+        self._num_threads = num_threads
+        self._stopped = stopped or (lambda: False)
+        self._stop = False
+        self._frame_free = True  # False from a Snapshot's emission until the GUI says "frame_done"
+        self._running = False
+        self._freeze_d = False
+        self._freeze_g = False
+        self._speed = SPEEDS[0]
+        self._last_emit = 0.0
+        self._last_full = 0.0
+        self._full_every = FULL_EVERY_S  # grows with the measured cost of a full snapshot
+        self._frame_steps = 0
+        self._want_full = True
+        self.frames_emitted = 0
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop or self._stopped()
+
+    def run(self) -> None:
+        try:
+            if self._num_threads:
+                import torch
+
+                torch.set_num_threads(self._num_threads)
+            if self.trainer is None:
+                self.trainer = self._factory(self._config)
+            self._emit(full=True, force=True)
+            while not self.stopping:
+                self._handle(self.inbox.take_all())
+                if self.stopping:
+                    break
+                if self._running:
+                    self._play_tick()
+                else:
+                    self.inbox.wait(0.25)
+        except Exception as exc:  # the loop must always end cleanly, with a message
+            self._emit_out(ERROR, f"The trainer stopped: {exc}\n\n{traceback.format_exc(limit=3)}")
+
+    # ---- commands -----------------------------------------------------------
+    def _set_running(self, running: bool) -> None:
+        if running != self._running:
+            self._running = running
+            self._frame_steps = 0
+            self._emit_out(RUNNING_CHANGED, running)
+
+    def _handle(self, commands: list[tuple[str, Any]]) -> None:
+        for command, value in commands:
+            if command == "stop":
+                self._stop = True
+                return
+            if command == "frame_done":
+                self._frame_free = True
+            elif command == "play":
+                if self._freeze_d and self._freeze_g:
+                    self._emit_out(MESSAGE, "Both networks are frozen: unfreeze D or G to train.")
+                else:
+                    self._set_running(True)
+            elif command == "pause":
+                self._set_running(False)
+                self._emit(full=True, force=True)
+            elif command in ("step_d", "step_g", "step_both"):
+                self._set_running(False)
+                self._train(train_d=command != "step_g", train_g=command != "step_d")
+                self._emit(full=True, force=True)
+            elif command == "reset":
+                self.trainer.reset()
+                self._emit_out(MESSAGE, "Reset: new networks from the seed, step 0.")
+                self._emit(full=True, force=True)
+            elif command == "set_config":
+                self._apply(value, reset=False)
+            elif command == "load_config":
+                self._apply(value, reset=True)
+            elif command == "freeze_d":
+                self._freeze_d = bool(value)
+            elif command == "freeze_g":
+                self._freeze_g = bool(value)
+            elif command == "speed":
+                self._speed = value
+                self._frame_steps = 0
+            elif command == "full_snapshot":
+                self._emit(full=True, force=True)
+            else:
+                raise ValueError(f"unknown trainer command {command!r}")
+        if self._running and self._freeze_d and self._freeze_g:
+            self._set_running(False)
+            self._emit_out(MESSAGE, "Both networks are frozen: training paused.")
+
+    def _apply(self, config, reset: bool) -> None:
+        try:
+            notes = list(self.trainer.apply_config(config))
+            if reset:
+                self.trainer.reset()
+        except ValueError as exc:  # ConfigError, or DataError for a file that cannot be trained on
+            self._emit_out(ERROR, f"That setting cannot be used: {exc}. The previous settings are kept.")
+            self._emit_out(CONFIG_APPLIED, self.trainer.config)
+            return
+        except Exception as exc:
+            self._set_running(False)
+            self._emit_out(ERROR, f"Applying the settings failed: {exc}. Training is paused.")
+            self._emit_out(CONFIG_APPLIED, self.trainer.config)
+            return
+        self._emit_out(CONFIG_APPLIED, self.trainer.config)
+        if notes:
+            self._emit_out(MESSAGE, "; ".join(notes))
+        self._emit(full=True, force=not self._running)
+
+    # ---- training -----------------------------------------------------------
+    def _train(self, train_d: bool, train_g: bool) -> bool:
+        """One trainer step; on failure pause with a message (the trainer kept its last good weights)."""
+        from .trainer import NonFiniteError
+
+        try:
+            self.trainer.step(train_d=train_d, train_g=train_g)
+            return True
+        except NonFiniteError as exc:
+            self._fail(f"Training produced a non-finite value and was paused: {exc}. "
+                       "The last good weights are kept; try a smaller learning rate.")
+        except Exception as exc:
+            self._fail(f"Training failed and was paused: {type(exc).__name__}: {exc}. "
+                       "The last good weights are kept.")
+        return False
+
+    def _fail(self, message: str) -> None:
+        self._set_running(False)
+        self._emit_out(ERROR, message)
+        self._emit(full=True, force=True)
+
+    def _play_tick(self) -> None:
+        """Train one step, then send a frame if it is time; in paced modes wait for the next frame."""
+        if not self._train(train_d=not self._freeze_d, train_g=not self._freeze_g):
+            return
+        self._frame_steps += 1
+        now = time.perf_counter()
+        speed = self._speed
+        if speed.steps_per_frame == 0:
+            if now - self._last_emit >= speed.frame_s:
+                self._emit(full=self._want_full or now - self._last_full >= self._full_every)
+            return
+        if self._frame_steps < speed.steps_per_frame:
+            return
+        self._frame_steps = 0
+        # Paced modes show every frame they promise, so here (only) the loop waits for the GUI.
+        while not self._frame_free:
+            if self.stopping:
+                return
+            self.inbox.wait(0.02)
+            self._handle(self.inbox.take_all())
+            if not self._running:
+                return
+        slow = speed.frame_s >= 0.2  # slow motion: every frame carries fresh D(x), D* and metrics
+        self._emit(full=slow or now - self._last_full >= self._full_every)
+        deadline = self._last_emit + speed.frame_s
+        while not self.stopping:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            self.inbox.wait(left)
+            commands = self.inbox.take_all()
+            if commands:
+                self._handle(commands)
+                if any(c != "frame_done" for c, _ in commands):
+                    break
+
+    def _emit(self, full: bool, force: bool = False) -> None:
+        """Send a Snapshot unless the GUI is still drawing the previous one (forced frames always go)."""
+        if not force and not self._frame_free:
+            self._want_full = self._want_full or full
+            return
+        t0 = time.perf_counter()
+        snap = self.trainer.snapshot(full=full)
+        now = time.perf_counter()
+        self._last_emit = now
+        if full:
+            self._last_full = now
+            self._want_full = False
+            self._full_every = max(FULL_EVERY_S, (now - t0) / FULL_BUDGET)
+        if not finite_snapshot(snap):
+            self._set_running(False)
+            self._emit_out(ERROR, "The snapshot held a non-finite value, so it was not drawn; training is paused.")
+            return
+        self._frame_free = False
+        self.frames_emitted += 1
+        self._emit_out(SNAPSHOT, snap)
+
+
+__all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "Mailbox", "SPEEDS", "Speed", "TrainingLoop", "finite_snapshot",
+           "make_live_trainer"]

@@ -1,0 +1,132 @@
+"""The live training loop without Qt: commands between steps, frame pacing, errors, stopping."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from ganstudio.core.loop import FRAME_S, Mailbox, Speed, TrainingLoop
+from ganstudio.core.presets import load_preset
+from ganstudio.core.trainer import NonFiniteError, Trainer
+
+
+class Harness:
+    """A TrainingLoop on a plain thread; what it emits is recorded with arrival times."""
+
+    def __init__(self, factory=None, auto_frame_done=True):
+        self.box = Mailbox()
+        self.events: list[tuple[float, str, object]] = []
+        self.auto = auto_frame_done
+        self.loop = TrainingLoop(load_preset("ring-8").config, self.box, self._emit,
+                                 trainer_factory=factory or (lambda c: Trainer(c, eval_samples=5000)))
+        self.thread = threading.Thread(target=self.loop.run, daemon=True)
+        self.thread.start()
+        self.wait_for(lambda: self.snaps())
+
+    def _emit(self, kind, payload):
+        self.events.append((time.perf_counter(), kind, payload))
+        if kind == "snapshot" and self.auto:
+            self.box.put("frame_done")
+
+    def snaps(self):
+        return [(t, p) for t, k, p in self.events if k == "snapshot"]
+
+    def of(self, kind):
+        return [p for _, k, p in self.events if k == kind]
+
+    def wait_for(self, cond, timeout=15.0):
+        t0 = time.perf_counter()
+        while not cond():
+            assert time.perf_counter() - t0 < timeout, "timed out"
+            time.sleep(0.01)
+
+    def stop(self):
+        self.box.put("stop")
+        self.thread.join(5)
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture
+def harness():
+    made = []
+
+    def start(**kwargs):
+        h = Harness(**kwargs)
+        made.append(h)
+        return h
+
+    yield start
+    for h in made:
+        h.stop()
+
+
+def test_play_caps_frames_at_30_a_second_and_never_waits_for_them(harness):
+    h = harness()
+    h.box.put("play")
+    time.sleep(1.5)
+    h.box.put("pause")
+    h.wait_for(lambda: h.of("running_changed")[-1:] == [False])
+    times = [t for t, _ in h.snaps()[1:-1]]
+    assert len(times) >= 5
+    assert (len(times) - 1) / (times[-1] - times[0]) <= 1.0 / FRAME_S + 3
+    steps = [s.step for _, s in h.snaps()]
+    assert steps == sorted(steps) and steps[-1] > len(times)
+
+
+def test_no_frame_is_sent_until_the_last_one_is_drawn(harness):
+    h = harness(auto_frame_done=False)
+    h.box.put("play")
+    time.sleep(0.8)
+    assert len(h.snaps()) == 1, "a second Snapshot was sent before the first was drawn"
+    steps_before = h.loop.trainer.step_count
+    assert steps_before > 5, "training waited for the GUI"
+    h.box.put("frame_done")
+    h.wait_for(lambda: len(h.snaps()) >= 2)
+
+
+def test_paced_speed_draws_every_step(harness):
+    h = harness()
+    h.box.put("speed", Speed(1, 0.05))
+    h.box.put("play")
+    h.wait_for(lambda: h.snaps()[-1][1].step >= 5)
+    h.box.put("pause")
+    assert {s.step for _, s in h.snaps()} >= set(range(0, 6))
+
+
+def test_config_change_applies_between_steps_and_bad_one_is_refused(harness):
+    h = harness()
+    old = h.loop.trainer.config
+    h.box.put("set_config", old.replace(lr_g=3e-4))
+    h.wait_for(lambda: h.of("config_applied"))
+    assert h.loop.trainer.config.lr_g == 3e-4
+    h.box.put("set_config", old.replace(distribution="file:/nonexistent/x.csv"))
+    h.wait_for(lambda: h.of("error"))
+    assert "x.csv" in h.of("error")[-1]
+    assert h.of("config_applied")[-1].lr_g == 3e-4  # the previous settings are kept
+
+
+def test_non_finite_step_pauses_with_message(harness):
+    def factory(config):
+        trainer = Trainer(config, eval_samples=5000)
+
+        def step(train_d=True, train_g=True):
+            raise NonFiniteError("g_loss became nan")
+
+        trainer.step = step
+        return trainer
+
+    h = harness(factory=factory)
+    h.box.put("play")
+    h.wait_for(lambda: h.of("error"))
+    assert "g_loss became nan" in h.of("error")[0]
+    assert h.of("running_changed")[-1] is False
+
+
+def test_unknown_command_ends_the_loop_with_a_message(harness):
+    h = harness()
+    h.box.put("dance")
+    h.thread.join(5)
+    assert not h.thread.is_alive()
+    assert "dance" in h.of("error")[-1]
