@@ -201,11 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"GAN Studio GUI benchmark: preset {args.preset}, {os.cpu_count()} CPU cores, "
           f"{args.seconds:g} s per phase" + (f", window phase {args.minutes:g} min" if args.minutes else "")
           + f", GIL switch interval {sys.getswitchinterval() * 1000:g} ms")
+    # The headless trainer is `ganstudio train`'s: one torch thread (core/runtime.py says why),
+    # as in the window's training process.  It is measured before and after the window phase
+    # and averaged, so a machine that speeds up or slows down during the run biases neither.
     head_default = headless(config, args.seconds, threads=None)
-    head_one = headless(config, args.seconds, threads=1)  # what the GUI's worker uses
-    head = max(head_default, head_one)
+    head_before = headless(config, args.seconds, threads=1)
     win = windowed(args.preset, args.seconds, args.minutes)
-    ratio = win["steps_per_s"] / head
+    head_after = headless(config, args.seconds, threads=1)
+    head_one = (head_before + head_after) / 2
+    ratio = win["steps_per_s"] / head_one
 
     rss = win["rss"]
     after_first_minute = [mb for t, mb in rss if t - win["t0"] >= 60]
@@ -213,10 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     peak = max(mb for _, mb in rss)
 
     rows = [
-        (f"(a) headless steps/s, {default_threads} torch threads", f"{head_default:,.1f}", ""),
-        ("    headless steps/s, 1 torch thread", f"{head_one:,.1f}", ""),
+        ("(a) headless steps/s, 1 torch thread (as `train`)", f"{head_before:,.1f} / {head_after:,.1f}",
+         "before / after"),
+        (f"    for reference: {default_threads} torch threads", f"{head_default:,.1f}", ""),
         ("(b) steps/s with window open", f"{win['steps_per_s']:,.1f}", ""),
-        ("    ratio (b) / best of (a)", f"{ratio:.3f}", ">= 0.90"),
+        ("    ratio (b) / mean of (a)", f"{ratio:.3f}", ">= 0.90"),
         ("    snapshots drawn per second", f"{win['frames_per_s']:.1f}", ">= 25"),
         ("    sample-view paints per second", f"{win['paints_per_s']:.1f}", ""),
         ("(c) GUI max interval of a 10 ms timer (ms)", f"{win['max_stall_ms']:.1f}", "< 50"),

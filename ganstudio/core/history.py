@@ -52,9 +52,15 @@ class History:
         out = {}
         cols = self._losses.view()
         for k in LOSS_KEYS:
-            finite = np.flatnonzero(np.isfinite(cols[k]))
-            if len(finite):
-                out[k] = float(cols[k][finite[-1]])
+            col, end, size = cols[k], len(cols[k]), 256
+            while end > 0:  # from the end backwards: a run of 10^5 steps is not rescanned every frame
+                chunk = col[max(0, end - size):end]
+                finite = np.flatnonzero(np.isfinite(chunk))
+                if len(finite):
+                    out[k] = float(chunk[finite[-1]])
+                    break
+                end -= size
+                size *= 4
         return out
 
     def recent_mean(self, key: str, n: int = 100) -> float:

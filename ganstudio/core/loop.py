@@ -4,8 +4,8 @@ The loop trains, reads commands (play, pause, steps, new config, reset, speed, f
 from a mailbox between steps, and hands Snapshots and messages to an `emit` callback at
 most 30 times a second.  The GUI runs it in a separate process (so painting and training
 never wait for each other's GIL) or, for tests and injected trainers, on a QThread; the
-loop is the same in both.  Training never waits for the GUI: while the last Snapshot is
-still being drawn (no "frame_done" command yet) it keeps training and skips emitting.
+loop is the same in both.  Training never waits for the GUI: while FRAMES_IN_FLIGHT
+Snapshots are not yet drawn (no "frame_done" for them) it keeps training and skips emitting.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ FULL_BUDGET = 0.04  # ...and less often when they are slow: they may take 4% of 
 # measurement on one core (an 18 s pause between metric updates at the budget above);
 # 20,000 cost 0.25 s, and the noise floor shown beside JSD rises from 0.002 to 0.009 nats.
 LIVE_EVAL_SAMPLES = 20_000
+# Snapshots sent but not yet drawn: with two, the next frame is computed and on its way
+# while the GUI draws the last one, so a frame's round trip does not cut the frame rate.
+FRAMES_IN_FLIGHT = 2
 
 # What an emit callback receives: (kind, payload)
 SNAPSHOT, MESSAGE, ERROR, CONFIG_APPLIED, RUNNING_CHANGED = (
@@ -78,6 +81,10 @@ class Mailbox:
             self._items.append((command, value))
             self._cond.notify()
 
+    def pending(self) -> bool:
+        with self._cond:
+            return bool(self._items)
+
     def take_all(self) -> list[tuple[str, Any]]:
         with self._cond:
             items = list(self._items)
@@ -120,7 +127,7 @@ class TrainingLoop:
         self._num_threads = num_threads
         self._stopped = stopped or (lambda: False)
         self._stop = False
-        self._frame_free = True  # False from a Snapshot's emission until the GUI says "frame_done"
+        self._in_flight = 0  # Snapshots emitted and not yet acknowledged by a "frame_done"
         self._running = False
         self._freeze_d = False
         self._freeze_g = False
@@ -169,7 +176,7 @@ class TrainingLoop:
                 self._stop = True
                 return
             if command == "frame_done":
-                self._frame_free = True
+                self._in_flight = max(0, self._in_flight - 1)
             elif command == "play":
                 if self._freeze_d and self._freeze_g:
                     self._emit_out(MESSAGE, "Both networks are frozen: unfreeze D or G to train.")
@@ -260,7 +267,7 @@ class TrainingLoop:
             return
         self._frame_steps = 0
         # Paced modes show every frame they promise, so here (only) the loop waits for the GUI.
-        while not self._frame_free:
+        while self._in_flight >= FRAMES_IN_FLIGHT:
             if self.stopping:
                 return
             self.inbox.wait(0.02)
@@ -283,7 +290,7 @@ class TrainingLoop:
 
     def _emit(self, full: bool, force: bool = False) -> None:
         """Send a Snapshot unless the GUI is still drawing the previous one (forced frames always go)."""
-        if not force and not self._frame_free:
+        if not force and self._in_flight >= FRAMES_IN_FLIGHT:
             self._want_full = self._want_full or full
             return
         t0 = time.perf_counter()
@@ -298,7 +305,7 @@ class TrainingLoop:
             self._set_running(False)
             self._emit_out(ERROR, "The snapshot held a non-finite value, so it was not drawn; training is paused.")
             return
-        self._frame_free = False
+        self._in_flight += 1
         self.frames_emitted += 1
         self._emit_out(SNAPSHOT, snap)
 

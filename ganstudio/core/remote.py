@@ -38,13 +38,21 @@ class _Same:
 SAME = _Same()
 
 
+def _same(a: Any, b: Any) -> bool:
+    """The same object, or dicts (a Snapshot's mappings are rebuilt each time) of the same objects."""
+    if a is b:
+        return True
+    return (isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
+            and all(a[k] is b[k] for k in a))
+
+
 class SnapshotSender:
     def __init__(self) -> None:
         self._last: dict[str, Any] = {}
 
     def encode(self, snap: Snapshot) -> dict:
         values = snapshot_fields(snap)
-        out = {name: SAME if name in self._last and self._last[name] is value else value
+        out = {name: SAME if name in self._last and _same(self._last[name], value) else value
                for name, value in values.items()}
         self._last = values  # holding them keeps their ids from being reused
         return out

@@ -30,7 +30,7 @@ from ganstudio.core.loop import (
     TrainingLoop,
 )
 
-RELAY_POLL_S = 0.005  # how long the relay waits for the child before forwarding new commands
+RELAY_POLL_S = 0.02  # how long the relay waits for the child before forwarding queued commands
 
 
 class TrainerWorker(QObject):
@@ -56,10 +56,17 @@ class TrainerWorker(QObject):
         self._stop = threading.Event()
         self.frames_emitted = 0  # read by the benchmark after the thread has finished
         self.trainer_pid: int | None = None  # the training process, while there is one
+        self._process = None  # set on the worker thread once the process runs; read by post()
+        self._order = threading.Lock()  # keeps commands in the order the GUI posted them
 
     # ---- called from the GUI thread (thread-safe) ---------------------------
     def post(self, command: str, value: Any = None) -> None:
-        self.mailbox.put(command, value)
+        with self._order:
+            process = self._process
+            if process is not None and command != "stop" and not self.mailbox.pending():
+                process.send(command, value)  # straight down the pipe: no wait for the relay's next poll
+            else:
+                self.mailbox.put(command, value)
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -67,7 +74,7 @@ class TrainerWorker(QObject):
 
     def frame_done(self) -> None:
         """The GUI has drawn the last Snapshot; the next one may be sent."""
-        self.mailbox.put("frame_done")
+        self.post("frame_done")
 
     # ---- on the worker thread -------------------------------------------------
     @Slot()
@@ -99,11 +106,22 @@ class TrainerWorker(QObject):
         from ganstudio.core.remote import TrainingProcess
 
         try:
-            self._process = TrainingProcess(self._config, self._num_threads)
+            process = TrainingProcess(self._config, self._num_threads)
         except Exception as exc:  # e.g. no way to start processes here: train on this thread instead
             self.messages.emit(f"Training runs in the window's process: a separate one could not start ({exc}).")
             return False
-        self.trainer_pid = self._process.pid
+        self.trainer_pid = process.pid
+        self._relay_commands(process)  # what the GUI posted while the process started, in order
+        self._process = process
+        return True
+
+    def _relay_commands(self, process) -> bool:
+        """Forward queued commands; False once "stop" is among them."""
+        with self._order:  # post() cannot overtake commands taken here but not yet sent
+            for command, value in self.mailbox.take_all():
+                if command == "stop":
+                    return False
+                process.send(command, value)
         return True
 
     def _relay(self) -> None:
@@ -112,10 +130,8 @@ class TrainerWorker(QObject):
         process = self._process
         try:
             while not self._stop.is_set():
-                for command, value in self.mailbox.take_all():
-                    if command == "stop":
-                        return
-                    process.send(command, value)
+                if not self._relay_commands(process):
+                    return
                 for kind, payload in process.receive(RELAY_POLL_S):
                     if kind == EXITED:
                         if not self._stop.is_set():
@@ -125,6 +141,7 @@ class TrainerWorker(QObject):
                         return
                     self._dispatch(kind, payload)
         finally:
+            self._process = None
             process.stop()
             self.trainer_pid = None
 

@@ -194,3 +194,26 @@ def test_momentum_change_reaches_rmsprop_live():
     t.step()
     t.apply_config(t.config.replace(momentum=0.5))
     assert all(g["momentum"] == 0.5 for g in t.opt_d.param_groups + t.opt_g.param_groups)
+
+
+def test_cheap_snapshots_reuse_a_recent_loss_history_and_full_ones_refresh_it():
+    t = make()
+    for _ in range(5):
+        t.step()
+    a = t.snapshot(full=False)
+    t.step()
+    b = t.snapshot(full=False)  # within HISTORY_EVERY_S of a: the same arrays
+    assert b.history["step"] is a.history["step"] and b.step == a.step + 1
+    c = t.snapshot(full=True)
+    assert len(c.history["step"]) == 6 and c.history["step"][-1] == 6
+    assert c.metrics["d_loss"] == c.history["d_loss"][-1]  # the latest values are never stale
+
+
+def test_latest_losses_skip_a_frozen_block_however_long():
+    from ganstudio.core.history import History
+
+    h = History()
+    h.append(1, {"d_loss": 0.5, "g_loss": 0.7})
+    for step in range(2, 3000):
+        h.append(step, {"g_loss": 0.1 * step})  # D frozen: its column is NaN
+    assert h.latest_losses() == {"d_loss": 0.5, "g_loss": 0.1 * 2999}

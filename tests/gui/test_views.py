@@ -37,7 +37,7 @@ def shown(widget, qtbot, size=(900, 700)):
 
 
 def data(item):
-    x, y = item.getOriginalDataset()
+    x, y = item.getOriginalDataset() if hasattr(item, "getOriginalDataset") else item.getData()
     return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x, float), np.asarray(y, float))
 
 
@@ -423,3 +423,26 @@ def test_metrics_staged_drawing_one_plot_per_advance(qtbot, snap2d):
         assert (a[1] is None and b[1] is None) or np.array_equal(a[1], b[1]), key
     staged.stage_snapshot(snap2d)  # same grid metrics again: only the step-wise plots are redrawn
     assert staged.advance() and not staged.advance()
+
+
+def test_metric_plots_share_a_step_range_that_grows_in_jumps_and_keeps_a_users_zoom(qtbot, snap2d):
+    from ganstudio.gui.views.metrics_view import nice_ceiling
+
+    view = MetricsView()
+    qtbot.addWidget(view)
+    view.show_snapshot(snap2d)
+    expected = (0.0, nice_ceiling(1.25 * snap2d.step))
+    ranges = {name: tuple(p.getViewBox().viewRange()[0]) for name, p in view.plots.items()}
+    assert all(r == pytest.approx(expected) for r in ranges.values()), ranges
+    assert [nice_ceiling(x) for x in (0.9, 101, 1999, 2001, 2600)] == [1.0, 200, 2000, 2500, 5000]
+    # a little more training: inside the range, so no plot's axis changes
+    view.show_snapshot(dataclasses.replace(snap2d, step=snap2d.step + 10))
+    assert tuple(view.plots["kl"].getViewBox().viewRange()[0]) == pytest.approx(expected)
+    # the user zooms one plot: all follow, and training does not undo it
+    view.plots["loss"].setXRange(100, 600, padding=0)
+    assert tuple(view.plots["modes"].getViewBox().viewRange()[0]) == pytest.approx((100, 600))
+    view.show_snapshot(dataclasses.replace(snap2d, step=10 * snap2d.step))
+    assert tuple(view.plots["jsd"].getViewBox().viewRange()[0]) == pytest.approx((100, 600))
+    # a restart (Reset) follows training again
+    view.show_snapshot(dataclasses.replace(snap2d, step=10))
+    assert tuple(view.plots["grad"].getViewBox().viewRange()[0]) == pytest.approx((0, 100))

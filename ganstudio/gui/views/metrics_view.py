@@ -43,6 +43,20 @@ def series(snap: Snapshot, key: str, positive: bool = False) -> tuple[np.ndarray
     return None
 
 
+# which plot each drawing step redraws
+PART_PLOTS = {"_show_losses": "loss", "_show_grads": "grad", "_show_jsd": "jsd", "_show_kl": "kl",
+              "_show_value": "value", "_show_modes": "modes"}
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k that is >= x (x > 0)."""
+    k = math.floor(math.log10(x))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if m * 10.0 ** k >= x * (1 - 1e-12):
+            return m * 10.0 ** k
+    return 10.0 ** (k + 1)
+
+
 class MetricsView(QWidget):
     """Losses, JSD, KL, V(G,D), modes and gradient norms, one plot each, x axes linked."""
 
@@ -55,6 +69,9 @@ class MetricsView(QWidget):
         self._staged: Snapshot | None = None
         self._parts: list = []
         self._user_hidden: set[str] = set()
+        self._x_range: tuple[float, float] | None = None  # where the step axes follow training
+        self._user_x: tuple[float, float] | None = None  # a range the user zoomed or panned to
+        self._syncing = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -72,8 +89,8 @@ class MetricsView(QWidget):
             if log_y:  # the y range is snapped to whole decades in _fit_decades, which labels them
                 p.enableAutoRange(axis="y", enable=False)
             p.setMouseEnabled(x=True, y=False)
-            if self.plots:
-                p.setXLink(next(iter(self.plots.values())))
+            p.enableAutoRange(axis="x", enable=False)  # _follow_steps widens it in jumps instead
+            p.getViewBox().sigXRangeChanged.connect(self._x_changed)
             p.getAxis("bottom").setStyle(showValues=True)
             self.plots[name], self.widgets[name] = p, w
             # the legend takes the title row, above the curves, so it never hides them
@@ -182,6 +199,7 @@ class MetricsView(QWidget):
         2-core machine; one plot per frame keeps every frame short while training runs.
         """
         self._staged = snap
+        self._follow_steps(snap.step)
         parts = [self._show_losses, self._show_grads]
         # grid metrics change only when a full snapshot adds a row to metric_history
         steps = snap.metric_history.get("step", ())
@@ -192,11 +210,55 @@ class MetricsView(QWidget):
             parts += [self._show_jsd, self._show_kl, self._show_value, self._show_modes]
         self._parts = parts
 
+    def _follow_steps(self, step: int) -> None:
+        """Widen the step axis in jumps (to 1, 2, 2.5 or 5 x 10^k), not every frame.
+
+        The plots share one step range but are not linked: a linked range change repaints
+        all six plots in one go (40 ms and more here); each plot takes the new range when
+        its own turn to redraw comes (_apply_x).  A range the user zoomed or panned to is
+        kept until training restarts.
+        """
+        restarted = self._x_range is not None and step < self._x_range[1] / 20
+        if restarted:
+            self._user_x = None
+        if self._x_range is None or restarted or step > 0.98 * self._x_range[1]:
+            self._x_range = (0.0, nice_ceiling(max(1.25 * step, 100.0)))
+
+    def _apply_x(self, name: str) -> None:
+        target = self._user_x or self._x_range
+        if target is None:
+            return
+        x0, x1 = self.plots[name].getViewBox().viewRange()[0]
+        if abs(x0 - target[0]) > 1e-9 * max(1.0, abs(target[1])) or abs(x1 - target[1]) > 1e-9 * max(1.0, abs(target[1])):
+            self._syncing = True
+            try:
+                self.plots[name].setXRange(*target, padding=0)
+            finally:
+                self._syncing = False
+
+    def _x_changed(self, viewbox, x_range) -> None:
+        """The user zoomed or panned one plot's steps: the others follow, as linked axes would."""
+        if self._syncing:
+            return
+        self._user_x = (float(x_range[0]), float(x_range[1]))
+        self._syncing = True
+        try:
+            for p in self.plots.values():
+                if p.getViewBox() is not viewbox:
+                    p.setXRange(*self._user_x, padding=0)
+        finally:
+            self._syncing = False
+
+    def advance_pending(self) -> bool:
+        return bool(self._parts)
+
     def advance(self) -> bool:
         """Draw the next queued plot; True while more are queued."""
         if not self._parts:
             return False
-        self._parts.pop(0)(self._staged)
+        part = self._parts.pop(0)
+        self._apply_x(PART_PLOTS[part.__name__])
+        part(self._staged)
         self._label_bottom_plot()
         return bool(self._parts)
 
@@ -309,10 +371,11 @@ class MetricsView(QWidget):
 
     def clear(self) -> None:
         self._metric_key = None
+        self._x_range = self._user_x = None
         self._parts = []
         for c in self.curves.values():
             c.setData([], [])
         self.value_note.hide()
 
 
-__all__ = ["MetricsView", "series", "LOSS_REFERENCES"]
+__all__ = ["MetricsView", "series", "LOSS_REFERENCES", "nice_ceiling"]

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QTransform
-from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QGraphicsItem, QLabel, QSizePolicy, QWidget
 
 from ganstudio.core.snapshot import Snapshot
 
@@ -23,6 +23,25 @@ HEAD_FRACTION = 0.3  # arrow head length, as a fraction of the arrow
 HEAD_ANGLE = np.deg2rad(25.0)
 CONTOURS = (0.25, 0.5, 0.75)  # D* levels drawn as contours; 0.5 is where p_data = p_G
 HEAT_SOURCES = ("D(x)", "D*(x)", "off")
+
+
+class MovingScatter(pg.ScatterPlotItem):
+    """A scatter of identically styled points that move every frame.
+
+    setData re-derives every point's style and symbol-atlas entry: 3.8 ms a frame for
+    1,000 fake points here.  When only positions change, move_to rewrites them in place.
+    """
+
+    def move_to(self, pos: np.ndarray) -> None:
+        if len(pos) == 0 or len(pos) != len(self.data):
+            self.setData(pos=pos)
+            return
+        self.data["x"] = pos[:, 0]
+        self.data["y"] = pos[:, 1]
+        self.prepareGeometryChange()
+        self.bounds = [None, None]  # pyqtgraph's cached data bounds
+        self.informViewBoundsChanged()
+        self.update()
 
 
 class View2D(QWidget):
@@ -65,20 +84,23 @@ class View2D(QWidget):
             p.addItem(c, ignoreBounds=True)
 
         # --- the generator's manifold: the image of a latent grid, one item for all lines ---
-        self.manifold = p.plot(pen=style.pen("manifold", width=1, alpha=140), connect="finite")
+        # (bare PlotCurveItems: PlotDataItem's extra machinery cost ~1 ms a frame each, redrawn 30 times a second)
+        self.manifold = pg.PlotCurveItem(pen=style.pen("manifold", width=1, alpha=140), connect="finite")
         self.manifold.setZValue(-2)
+        p.addItem(self.manifold)
 
         # --- samples: one scatter per set, styles fixed once ---
         self.real = pg.ScatterPlotItem(size=5, pen=None, brush=style.brush("data", 170), pxMode=True,
                                        name="real x ~ P_data")
-        self.fake = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#ffffff", width=0.8), brush=style.brush("gen"),
-                                       pxMode=True, name="fake G(z), fixed z")
+        self.fake = MovingScatter(size=7, pen=pg.mkPen("#ffffff", width=0.8), brush=style.brush("gen"),
+                                  pxMode=True, name="fake G(z), fixed z")
         p.addItem(self.real)
         p.addItem(self.fake)
 
         # --- gradient of D at fake points: segments and heads in one connect='pairs' item ---
-        self.arrows = p.plot(pen=style.pen("arrows", width=2), connect="pairs")
+        self.arrows = pg.PlotCurveItem(pen=style.pen("arrows", width=2), connect="pairs")
         self.arrows.setZValue(5)
+        p.addItem(self.arrows)
 
         # --- mode centres, captured or not ---
         self.modes_captured = pg.ScatterPlotItem(symbol="star", size=20, pen=pg.mkPen(style.FOREGROUND, width=1.2),
@@ -90,6 +112,10 @@ class View2D(QWidget):
             p.addItem(item)
         self.real.setZValue(2)
         self.fake.setZValue(3)
+        # Layers that change only with a full snapshot are painted from a pixmap cache: each
+        # frame then repaints only the moving fakes, arrows and manifold in Python.
+        for item in (self.heat, self.real, self.modes_captured, self.modes_missed):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
         # the legend sits beside the plot, never over the data
         self.legend = pg.LegendItem(labelTextColor=style.FOREGROUND, labelTextSize=style.LEGEND_TEXT_SIZE,
@@ -160,7 +186,7 @@ class View2D(QWidget):
         if snap.real is not self._real_key or extent_changed:
             self._real_key = snap.real  # P_data's samples change only with the distribution
             self.real.setData(pos=_finite_rows(snap.real))
-        self.fake.setData(pos=_finite_rows(snap.fake))
+        self.fake.move_to(_finite_rows(snap.fake))
         self.manifold.setData(*_grid_lines(snap.manifold))
         self.arrows.setData(*_arrows(snap.fake[:ARROWS], snap.fake_grad[:ARROWS], extent))
         if snap.modes is not self._modes_key or extent_changed:
@@ -256,9 +282,9 @@ def _grid_lines(manifold: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0), np.zeros(0)
     m = np.asarray(manifold[..., :2], dtype=float)
     rows, cols = m.shape[:2]
-    gap = np.full((1, 2), np.nan)
-    parts = [np.vstack([m[i], gap]) for i in range(rows)] + [np.vstack([m[:, j], gap]) for j in range(cols)]
-    pts = np.vstack(parts)
+    pts = np.full((rows * (cols + 1) + cols * (rows + 1), 2), np.nan)
+    pts[: rows * (cols + 1)].reshape(rows, cols + 1, 2)[:, :cols] = m  # each row, then a NaN break
+    pts[rows * (cols + 1):].reshape(cols, rows + 1, 2)[:, :rows] = m.transpose(1, 0, 2)  # each column
     pts[~np.isfinite(pts).all(axis=1)] = np.nan
     return pts[:, 0], pts[:, 1]
 
