@@ -167,10 +167,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _default_dock_sizes(self) -> None:
-        """Controls as wide as their content; the rest split 5:3 between samples and metrics."""
+        """Controls as wide as their content; the rest split 11:9 between samples and metrics
+        (the samples view is square: more width only pads it; the metric legends need it)."""
         side = self.dock.minimumSizeHint().width()
         rest = self.width() - side
-        self.resizeDocks([self.dock, self.metrics_dock], [side, rest * 3 // 8], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dock, self.metrics_dock], [side, rest * 9 // 20], Qt.Orientation.Horizontal)
 
     def _default_size(self) -> QSize:
         """1600 x 1000, or 95% of a smaller screen."""

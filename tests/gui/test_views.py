@@ -446,3 +446,16 @@ def test_metric_plots_share_a_step_range_that_grows_in_jumps_and_keeps_a_users_z
     # a restart (Reset) follows training again
     view.show_snapshot(dataclasses.replace(snap2d, step=10))
     assert tuple(view.plots["grad"].getViewBox().viewRange()[0]) == pytest.approx((0, 100))
+
+
+@pytest.mark.parametrize("width", [380, 520, 900])
+def test_metric_legends_never_widen_their_plots_past_the_dock(qtbot, snap2d, width):
+    view = MetricsView()
+    view.show_snapshot(snap2d)
+    shown(view, qtbot, (width, 900))
+    qtbot.wait(50)
+    for name, plot in view.plots.items():
+        if view.widgets[name].isVisible():
+            assert plot.geometry().width() <= view.widgets[name].width() + 1, (name, view.legends[name].columnCount)
+    if width >= 900:
+        assert view.legends["kl"].columnCount == 3  # wide docks keep the compact legend

@@ -171,6 +171,26 @@ class MetricsView(QWidget):
         curve("grad", "d_grad_norm", "‖∇ D loss‖", "d", width=1.5)
 
     # ------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        for name in self.plots:
+            self._fit_legend(name)
+
+    def _fit_legend(self, name: str) -> None:
+        """As many legend columns (3, 2 or 1) as fit the plot's width: a legend wider than its
+        plot widens the whole plot past the dock's edge, cutting off the latest steps."""
+        legend = self.legends[name]
+        # the plots span this view's width (their own widths lag behind in a resize event);
+        # the legend sits above the curves, right of the y axis
+        room = self.width() - self.plots[name].getAxis("left").minimumWidth() - 16
+        for cols in (3, 2, 1):
+            legend.setColumnCount(cols)
+            width = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width()
+            if width <= room:
+                break
+        height = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).height()
+        self.plots[name].layout.setRowFixedHeight(0, height + 2)
+
     def _legend_clicked(self, item) -> None:
         """A legend click hides or shows a curve; remember it so the next snapshot keeps it so."""
         key = next(k for k, c in self.curves.items() if c is item)
@@ -368,6 +388,7 @@ class MetricsView(QWidget):
         hq_label.setText("high quality" + (f" ({100 * hq:.1f}%)" if hq is not None and math.isfinite(hq)
                                                    else ""))
         self.widgets["modes"].setVisible(a or b)
+        self._fit_legend("modes")
 
     def clear(self) -> None:
         self._metric_key = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QToolBar, QVBoxLayout, QWidget
 
 BACKGROUND = "#ffffff"
 FOREGROUND = "#1e1e1e"
@@ -139,16 +139,21 @@ def html_note(text: str, size: str = LEGEND_TEXT_SIZE) -> str:
     return f'<span style="color:{FOREGROUND}; font-size:{size}">{text}</span>'
 
 
-class LayerToolbar(QWidget):
-    """A row of check boxes, one per layer of a view; a box shows or hides its items."""
+class LayerToolbar(QToolBar):
+    """A row of check boxes, one per layer of a view; a box shows or hides its items.
+
+    A QToolBar, so a view narrower than the row (a projector at 1280 x 800) tucks the last
+    boxes behind its » button instead of making the whole pane scroll sideways.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setMovable(False)
+        self.setFloatable(False)
         self.boxes: dict[str, QCheckBox] = {}
         self._items: dict[str, list] = {}
-        row = QHBoxLayout(self)
-        row.setContentsMargins(6, 2, 6, 2)
-        row.setSpacing(12)
+        self.setContentsMargins(6, 0, 6, 0)
+        self.setStyleSheet("QToolBar { border: none; spacing: 12px; }")
         f = self.font()
         f.setPointSize(max(f.pointSize(), 12))
         self.setFont(f)
@@ -161,14 +166,11 @@ class LayerToolbar(QWidget):
         self._items[key] = list(items)
         box.toggled.connect(lambda on, k=key: self._apply(k, on))
         self._apply(key, checked)
-        self.layout().addWidget(box)
+        self.addWidget(box)
         return box
 
     def add_widget(self, widget: QWidget) -> None:
-        self.layout().addWidget(widget)
-
-    def finish(self) -> None:
-        self.layout().addStretch(1)
+        self.addWidget(widget)
 
     def is_on(self, key: str) -> bool:
         return self.boxes[key].isChecked()

@@ -131,7 +131,6 @@ class View1D(QWidget):
                          f"Lines from {MAPPED_POINTS} fixed latent values z to the samples G(z).")
         self.toolbar.add("modes", "Modes", [self.modes_captured, self.modes_missed], True,
                          "Mode centres of the mixture; a star when the generator has captured it.")
-        self.toolbar.finish()
         self.toolbar.boxes["mapping"].toggled.connect(self._collapse_mapping)
         self.legend.sigSampleClicked.connect(self.toolbar.sync_from_items)
 

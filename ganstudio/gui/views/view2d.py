@@ -154,7 +154,6 @@ class View2D(QWidget):
                "Lengths are relative to the longest.")
         tb.add("modes", "Modes", [self.modes_captured, self.modes_missed], True,
                "Mixture mode centres: a star when captured (a high-quality sample within 3σ), a ring when missed.")
-        tb.finish()
         self.legend.sigSampleClicked.connect(tb.sync_from_items)
 
     # ------------------------------------------------------------------
