@@ -9,4 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ganstudio.cli import gui_main  # noqa: E402
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # a frozen build starts its training process through here
     sys.exit(gui_main())
