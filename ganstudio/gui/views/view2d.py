@@ -14,10 +14,11 @@ from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QLabel, QSizePolicy, QWidget
 
 from ganstudio.core.snapshot import Snapshot
+from ganstudio.core.trainer import ARROW_SAMPLES
 
 from . import style
 
-ARROWS = 150  # fake points that get a gradient arrow (the first ones: the same points every frame)
+ARROWS = ARROW_SAMPLES  # fake points that get a gradient arrow (the first ones: the same points every frame)
 ARROW_FRACTION = 0.06  # longest arrow, as a fraction of the plot's width
 HEAD_FRACTION = 0.3  # arrow head length, as a fraction of the arrow
 HEAD_ANGLE = np.deg2rad(25.0)
