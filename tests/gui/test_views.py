@@ -19,6 +19,7 @@ from ganstudio.gui.views import DataView, MetricsView, TheoryPanel, View1D, View
 from ganstudio.gui.views.metrics_view import LOSS_REFERENCES
 from ganstudio.gui.views.theory_panel import fmt, render_html, sum_digits
 from ganstudio.gui.views.view1d import mapped_indices
+from ganstudio.gui.views.view2d import ARROWS
 
 from snapshot_factory import make_snapshot  # tests/gui is on sys.path (rootdir-relative import)
 
@@ -180,7 +181,7 @@ def test_view2d_manifold_and_arrows(qtbot, snap2d):
     assert np.isnan(x).sum() == rows + cols  # one break after each grid line
     np.testing.assert_allclose(x[:cols], snap2d.manifold[0, :, 0], rtol=1e-6)
     ax, ay = data(view.arrows)
-    n = min(150, len(snap2d.fake))
+    n = min(ARROWS, len(snap2d.fake), len(snap2d.fake_grad))
     assert len(ax) == 6 * n  # shaft and two head strokes, as pairs
     starts = np.stack([ax[0::6], ay[0::6]], axis=1)
     tips = np.stack([ax[1::6], ay[1::6]], axis=1)
