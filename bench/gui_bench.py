@@ -92,7 +92,7 @@ def windowed(preset: str, seconds: float, minutes: float | None):
     from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganstudio.gui.app import ensure_app
+    from ganstudio.gui.app import ensure_app, freeze_startup_objects
     from ganstudio.gui.main_window import MainWindow
 
     app = ensure_app(headless=True)
@@ -102,6 +102,7 @@ def windowed(preset: str, seconds: float, minutes: float | None):
     window = MainWindow(preset=preset, settings=settings)
     window.resize(1600, 1000)
     window.show()
+    freeze_startup_objects()  # as run_gui does
     while window.last_snapshot is None:
         app.processEvents()
         time.sleep(0.01)
@@ -135,6 +136,8 @@ def windowed(preset: str, seconds: float, minutes: float | None):
         rss.append((time.perf_counter(), rss_mb()))
 
     def finish():
+        rss_timer.stop()  # memory is sampled while training runs, not while the window closes
+        sample_rss()
         state["t1"] = time.perf_counter()
         state["step1"] = window.last_snapshot.step
         state["frames1"] = window.frames_drawn
