@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=_nonneg_int)
 
     b = sub.add_parser("bench", help="trainer speed against a bare PyTorch loop, and FLOP rate")
+    b.add_argument("--preset", default="ring-8", help="preset whose model, data and batch are timed")
+    b.add_argument("--device", choices=DEVICES, help="time on this device instead of the preset's")
     b.add_argument("--seconds", type=float, default=4.0, help="time per measurement")
     b.add_argument("--json", help="also write the figures to this JSON file")
     return p
@@ -231,7 +233,7 @@ def cmd_render(args) -> int:
 def cmd_bench(args) -> int:
     from .core.bench import format_report, run_benchmarks
 
-    report = run_benchmarks(seconds=args.seconds)
+    report = run_benchmarks(preset=args.preset, seconds=args.seconds, device=args.device)
     print(format_report(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

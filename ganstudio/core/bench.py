@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
+from .config import ConfigError
 from .distributions import get_distribution
 from .models import mlp
 from .presets import load_preset
@@ -34,17 +35,27 @@ def bare_loop(config, device: torch.device):
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2), fused=True)
     gen = torch.Generator(device=device).manual_seed(config.seed)
     b = config.batch_size
+    if config.loss not in ("nonsaturating", "minimax") or config.optimizer != "adam":
+        raise ConfigError(f"bench: the bare loop is written for Adam with the log losses, not {config.optimizer} / {config.loss}")
+    minimax = config.loss == "minimax"
 
     def step():
         for _ in range(config.d_steps):
             real = (dist.sample(b, gen) - shift) / scale
             fake = G(torch.randn(b, config.noise_dim, generator=gen, device=device)).detach()
-            loss_d = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
+            if config.r1_gamma > 0:
+                real.requires_grad_(True)
+            real_logit = D(real)
+            loss_d = F.softplus(-real_logit).mean() + F.softplus(D(fake)).mean()
+            if config.r1_gamma > 0:  # R1: gamma/2 E |grad_x D(x)|^2 on real data
+                (grad,) = torch.autograd.grad(real_logit.sum(), real, create_graph=True)
+                loss_d = loss_d + 0.5 * config.r1_gamma * grad.pow(2).sum(1).mean()
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()
         for _ in range(config.g_steps):
-            loss_g = F.softplus(-D(G(torch.randn(b, config.noise_dim, generator=gen, device=device)))).mean()
+            fake_logit = D(G(torch.randn(b, config.noise_dim, generator=gen, device=device)))
+            loss_g = -F.softplus(fake_logit).mean() if minimax else F.softplus(-fake_logit).mean()
             opt_g.zero_grad()
             loss_g.backward()
             opt_g.step()
@@ -81,14 +92,32 @@ def matmul_rate(device: torch.device, n: int, m: int | None = None, k: int | Non
     return 2.0 * n * m * k * reps / (time.perf_counter() - t0)
 
 
+class _OneParent:
+    """Stands in for FlopCounterMode's module tracker, whose hooks make autograd.grad (the R1 and
+    WGAN-GP penalties) fail on torch 2.11-2.13; only the total is wanted, booked to one parent."""
+
+    parents = {"Global"}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        return False
+
+
 def step_flops(trainer: Trainer) -> int:
-    with FlopCounterMode(display=False) as counter:
+    counter = FlopCounterMode(display=False)
+    counter.mod_tracker = _OneParent()
+    with counter:
         trainer.step()
     return counter.get_total_flops()
 
 
-def run_benchmarks(preset: str = "ring-8", seconds: float = 4.0) -> dict:
+def run_benchmarks(preset: str = "ring-8", seconds: float = 4.0, device: str | None = None) -> dict:
+    """`device` overrides the preset's (auto) so one machine can compare its CPU and GPU."""
     config = load_preset(preset).config
+    if device is not None:
+        config = config.replace(device=device)
     device = pick_device(config.device)
     trainer = Trainer(config)
     bare = bare_loop(config, device)

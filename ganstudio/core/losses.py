@@ -50,8 +50,10 @@ def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, generator: torch
     return ((grad.norm(dim=1) - 1) ** 2).mean()
 
 
-def r1_penalty(D, real: torch.Tensor) -> torch.Tensor:
-    """R1 (Mescheder et al. 2018): E_data |grad D(x)|^2, which pulls D flat on the data."""
-    x = real.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+def r1_penalty(real_out: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """R1 (Mescheder et al. 2018): E_data |grad D(x)|^2, which pulls D flat on the data.
+
+    Takes D's outputs on `real` (which must require grad), so D runs once for both the loss and
+    the penalty."""
+    (grad,) = torch.autograd.grad(real_out.sum(), real, create_graph=True)
     return (grad**2).sum(dim=1).mean()

@@ -86,6 +86,7 @@ class Trainer:
             self.D = Discriminator(self.dist.dim, cfg.hidden, cfg.layers, cfg.activation)
         self.G.to(self.device)
         self.D.to(self.device)
+        self._nan = torch.tensor(float("nan"), device=self.device)  # made once: a copy to a GPU waits for it
         self._make_optimizers()
         self._make_average()
 
@@ -167,39 +168,45 @@ class Trainer:
             group["lr"] = cfg.lr_d * factor
         for group in self.opt_g.param_groups:
             group["lr"] = cfg.lr_g * factor
-        nan = torch.tensor(float("nan"), device=self.device)
-        d_loss = d_norm = g_loss = g_norm = nan
+        d_loss = g_loss = self._nan  # what a frozen block records
 
         # --- k discriminator updates: ascend V(G,D) = E log D(x) + E log(1 - D(G(z)))
         if train_d:
             for _ in range(cfg.d_steps):
-                real = self._real_batch(cfg.batch_size)
+                real = self._real_batch(cfg.batch_size).requires_grad_(cfg.r1_gamma > 0)
                 with torch.no_grad():
                     fake = self.G(self._noise(cfg.batch_size))
-                d_loss = losses.d_loss(cfg.loss, self.D(real), self.D(fake))
+                real_out = self.D(real)
+                d_loss = losses.d_loss(cfg.loss, real_out, self.D(fake))
                 total = d_loss
                 if cfg.loss == "wgan-gp":
-                    total = total + cfg.gp_lambda * losses.gradient_penalty(self.D, real, fake, self.rng)
+                    total = total + cfg.gp_lambda * losses.gradient_penalty(self.D, real.detach(), fake, self.rng)
                 if cfg.r1_gamma > 0:
-                    total = total + 0.5 * cfg.r1_gamma * losses.r1_penalty(self.D, real)
+                    total = total + 0.5 * cfg.r1_gamma * losses.r1_penalty(real_out, real)
                 self.opt_d.zero_grad(set_to_none=True)
                 total.backward()
-                d_norm = _grad_norm(self.D)
                 self.opt_d.step()
 
         # --- m generator updates: descend V(G,D) (or its non-saturating surrogate) against this D
         if train_g:
-            for _ in range(cfg.g_steps):
-                fake = self.G(self._noise(cfg.batch_size))
-                g_loss = losses.g_loss(cfg.loss, self.D(fake))
-                self.opt_g.zero_grad(set_to_none=True)
-                g_loss.backward()
-                g_norm = _grad_norm(self.G)
-                self.opt_g.step()
-                if self.G_avg is not None:
-                    self.G_avg.update_parameters(self.G)
+            self.D.requires_grad_(False)  # G's backward needs D's input gradients, not its weights'
+            try:
+                for _ in range(cfg.g_steps):
+                    fake = self.G(self._noise(cfg.batch_size))
+                    g_loss = losses.g_loss(cfg.loss, self.D(fake))
+                    self.opt_g.zero_grad(set_to_none=True)
+                    g_loss.backward()
+                    self.opt_g.step()
+                    if self.G_avg is not None:
+                        self.G_avg.update_parameters(self.G)
+            finally:
+                self.D.requires_grad_(True)
 
-        values = torch.stack([d_loss.detach(), g_loss.detach(), g_norm, d_norm]).tolist()  # one sync point
+        values = self._read_out(d_loss, g_loss)  # the one sync point of a step
+        if not train_g:
+            values[2] = math.nan  # a frozen player's gradients are old ones
+        if not train_d:
+            values[3] = math.nan
         record = dict(zip(("d_loss", "g_loss", "g_grad_norm", "d_grad_norm"), values))
         computed = [v for v, on in zip(values, (train_d, train_g, train_g, train_d)) if on]
         if not all(math.isfinite(v) for v in computed):
@@ -216,6 +223,21 @@ class Trainer:
         self.train_time += time.perf_counter() - t0
         self._rate_window.append((self.train_time, self.step_count))
         return record
+
+    def _read_out(self, d_loss: torch.Tensor, g_loss: torch.Tensor) -> list[float]:
+        """[d_loss, g_loss, |grad G|, |grad D|] of the last updates, copied to the host at once.
+
+        The .grad fields still hold the last update's gradients (D's are untouched by the G block).
+        One fused per-tensor norm and one stack keep this at two kernels on a GPU, where a step is
+        bound by the number of launches."""
+        grads_d = [p.grad for p in self.D.parameters() if p.grad is not None]
+        grads_g = [p.grad for p in self.G.parameters() if p.grad is not None]
+        norms = torch._foreach_norm(grads_d + grads_g) if grads_d or grads_g else []
+        host = torch.stack([d_loss.detach(), g_loss.detach(), *norms]).tolist()
+        nd = len(grads_d)
+        d_norm = math.sqrt(sum(v * v for v in host[2:2 + nd])) if grads_d else math.nan
+        g_norm = math.sqrt(sum(v * v for v in host[2 + nd:])) if grads_g else math.nan
+        return [host[0], host[1], g_norm, d_norm]
 
     # ------------------------------------------------------------ live changes
     def apply_config(self, new: TrainConfig) -> list[str]:
@@ -382,6 +404,3 @@ def _active(train_d: bool, train_g: bool) -> list[str]:
     return (["d_loss", "d_grad_norm"] if train_d else []) + (["g_loss", "g_grad_norm"] if train_g else [])
 
 
-def _grad_norm(model: torch.nn.Module) -> torch.Tensor:
-    """Euclidean norm of all parameter gradients (a tensor: no sync here)."""
-    return torch.nn.utils.get_total_norm([p.grad for p in model.parameters() if p.grad is not None])

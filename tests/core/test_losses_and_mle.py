@@ -46,8 +46,9 @@ def test_minimax_generator_gradient_saturates():
 
 def test_penalties():
     D = lambda x: (x**2).sum(dim=1)  # grad = 2x
-    real = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
-    assert losses.r1_penalty(D, real).item() == pytest.approx((4 + 16) / 2)
+    real = torch.tensor([[1.0, 0.0], [0.0, 2.0]], requires_grad=True)
+    assert losses.r1_penalty(D(real), real).item() == pytest.approx((4 + 16) / 2)
+    real = real.detach()
     lin = lambda x: x @ torch.tensor([3.0, 4.0])  # |grad| = 5 everywhere
     gp = losses.gradient_penalty(lin, real, real.flip(0), torch.Generator().manual_seed(0))
     assert gp.item() == pytest.approx(16.0)

@@ -24,7 +24,7 @@ def test_trained_discriminator_reaches_the_jsd_bound():
     with torch.no_grad():
         G.weight.fill_(SIGMA_G)
         G.bias.fill_(MU_G)
-    t.G = G
+    t.G = G.to(t.device)  # the trainer may be on a GPU
     for _ in range(1500):
         t.step(train_g=False)
     s = t.snapshot()

@@ -217,3 +217,23 @@ def test_latest_losses_skip_a_frozen_block_however_long():
     for step in range(2, 3000):
         h.append(step, {"g_loss": 0.1 * step})  # D frozen: its column is NaN
     assert h.latest_losses() == {"d_loss": 0.5, "g_loss": 0.1 * 2999}
+
+
+def test_generator_updates_leave_the_discriminators_gradients_alone(monkeypatch):
+    """D is frozen while G updates (its weight gradients are not needed), so the recorded
+    |grad D| is that of D's own update, and D trains again afterwards."""
+    t = make(d_steps=1, g_steps=3)
+    seen = {}
+    original = t.opt_d.step
+
+    def spy(*args, **kwargs):
+        seen["grads"] = [p.grad.clone() for p in t.D.parameters()]
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(t.opt_d, "step", spy)
+    record = t.step()
+    assert all(torch.equal(g, p.grad) for g, p in zip(seen["grads"], t.D.parameters()))
+    assert all(p.requires_grad for p in t.D.parameters())
+    expected = torch.linalg.vector_norm(torch.stack([g.norm() for g in seen["grads"]])).item()
+    assert record["d_grad_norm"] == pytest.approx(expected, rel=1e-5)
+    assert record["g_grad_norm"] > 0
