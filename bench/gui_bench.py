@@ -10,13 +10,15 @@ Measures in one run:
   (c) GUI event-loop latency while training: a 10 ms QTimer records how late each tick
       fires; target max stall < 50 ms;
   (d) resident memory (RSS) over the run; with --minutes M the window phase lasts M
-      minutes and the growth after the first minute is reported (target < 50 MB, total < 1 GB).
+      minutes and the growth after the first minute is reported (target < 50 MB, total < 1 GB): the
+      median RSS of the last 30 s against that of the 30 s after the first minute.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 
@@ -29,16 +31,21 @@ TICK_MS = 10
 def rss_mb() -> float:
     """Resident set size of the app now: this process plus its training process (Linux /proc;
     elsewhere this process's peak from getrusage)."""
+    return sum(rss_parts_mb())
+
+
+def rss_parts_mb() -> tuple[float, float]:
+    """(this process, its child processes) resident MB; the child part is 0 where /proc is missing."""
     import multiprocessing
 
     try:
-        return sum(_proc_rss_mb(pid) for pid in ["self", *(p.pid for p in multiprocessing.active_children())])
+        return _proc_rss_mb("self"), sum(_proc_rss_mb(p.pid) for p in multiprocessing.active_children())
     except OSError:
         pass
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 0.0
 
 
 def headless(config, seconds: float, threads: int | None) -> float:
@@ -133,7 +140,8 @@ def windowed(preset: str, seconds: float, minutes: float | None):
         lateness.clear()
 
     def sample_rss():
-        rss.append((time.perf_counter(), rss_mb()))
+        gui, child = rss_parts_mb()
+        rss.append((time.perf_counter(), gui + child, gui, child))
 
     def finish():
         rss_timer.stop()  # memory is sampled while training runs, not while the window closes
@@ -182,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", default="ring-8")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured phase")
+    parser.add_argument("--rss-log", help="write the RSS samples (window and training process) to this CSV")
     parser.add_argument("--minutes", type=float, default=None,
                         help="run the window phase this long (memory test: use 10)")
     parser.add_argument("--switch-ms", type=float, default=None,
@@ -215,9 +224,19 @@ def main(argv: list[str] | None = None) -> int:
     ratio = win["steps_per_s"] / head_one
 
     rss = win["rss"]
-    after_first_minute = [mb for t, mb in rss if t - win["t0"] >= 60]
-    growth = (rss[-1][1] - after_first_minute[0]) if len(after_first_minute) >= 2 else float("nan")
-    peak = max(mb for _, mb in rss)
+    # Growth is a trend, not one sample: the median of the last 30 s against that of the 30 s after
+    # the first minute (a full measurement lifts the training process's RSS for a moment).
+    later = [r for r in rss if r[0] - win["t0"] >= 60]  # (time, total, window process, training process)
+    n = max(1, min(30, len(later) // 4))
+    first, last = later[:n], later[-n:]
+    grew = [statistics.median(r[i] for r in last) - statistics.median(r[i] for r in first) for i in (1, 2, 3)]
+    growth = grew[0] if len(later) >= 60 else float("nan")
+    parts = f"window {grew[1]:+.1f}, training {grew[2]:+.1f}" if growth == growth else ""
+    peak = max(r[1] for r in rss)
+    if args.rss_log:
+        with open(args.rss_log, "w", encoding="utf-8") as f:
+            f.write("seconds,total_mb,window_mb,training_mb\n")
+            f.writelines(f"{t - win['t0']:.1f},{a:.1f},{b:.1f},{c:.1f}\n" for t, a, b, c in rss)
 
     rows = [
         ("(a) headless steps/s, 1 torch thread (as `train`)", f"{head_before:,.1f} / {head_after:,.1f}",
@@ -232,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         ("(d) RSS at start / peak (MB)", f"{rss_start:.0f} / {peak:.0f}", "< 1024"),
         ("    RSS growth after the first minute (MB)",
          "n/a (run < 2 min)" if growth != growth else f"{growth:+.1f}", "< 50"),
+        ("      of which", parts, ""),
         ("    window close with training running (s)", f"{win['close_s']:.3f}", "< 1"),
     ]
     rows.append(("machine load average (1 min) before / after", f"{load_before:.2f} / {os.getloadavg()[0]:.2f}",

@@ -266,6 +266,12 @@ def is_known_distribution(name: str) -> bool:
     return name in DISTRIBUTIONS or (name.startswith(FILE_PREFIX) and len(name) > len(FILE_PREFIX))
 
 
+def builtin_dimension(name: str) -> int | None:
+    """The dimension of a built-in distribution without loading anything; None for a data file."""
+    d = DISTRIBUTIONS.get(name)
+    return d.dim if d is not None else None
+
+
 def get_distribution(name: str) -> Distribution:
     """The named reference distribution, or the points of a `file:PATH` data file."""
     if name.startswith(FILE_PREFIX):

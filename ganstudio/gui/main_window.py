@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.core.config import ConfigError, TrainConfig
+from ganstudio.core.distributions import builtin_dimension
 from ganstudio.core.presets import load_preset, preset_names
 
 from . import dialogs
@@ -139,6 +140,9 @@ class MainWindow(QMainWindow):
         """Samples in the centre; Metrics and Theory in docks a teacher can float onto a second screen."""
         self.samples = DataView()  # View1D or View2D, by the snapshot's dimension
         self.samples.setObjectName("samples")
+        dim = builtin_dimension(self._config.distribution)
+        if dim is not None:  # built now rather than in the first frame, where it held the GUI 100 ms
+            self.samples.view_for(dim)
         self.setCentralWidget(_shrinkable(self.samples))
         self.metrics = MetricsView()
         self.theory = TheoryPanel()

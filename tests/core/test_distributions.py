@@ -107,3 +107,11 @@ def test_grid_geometry():
     np.testing.assert_allclose(g.xs, [-0.75, -0.25, 0.25, 0.75])
     pts = g.points()
     assert pts.shape == (16, 2) and tuple(pts[1]) == (-0.25, -1.5)  # row-major, rows are y
+
+
+def test_builtin_dimension_without_loading():
+    from ganstudio.core.distributions import builtin_dimension, distribution_names, get_distribution
+
+    for name in distribution_names():
+        assert builtin_dimension(name) == get_distribution(name).dim
+    assert builtin_dimension("file:/no/such/file.csv") is None

@@ -231,3 +231,14 @@ def test_render_to_png(tmp_path):
     render_to_png("ring-8", 20, out, seed=1, size=(1200, 800))
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)
+
+
+@pytest.mark.parametrize(("preset", "dim"), [("ring-8", 2), ("gaussian-1d", 1)])
+def test_the_samples_view_is_built_before_the_first_snapshot(qtbot, settings, preset, dim):
+    """Building a view costs ~100 ms; done in the first frame, it stalled the GUI that long."""
+    from ganstudio.gui.main_window import MainWindow
+
+    window = MainWindow(preset=preset, settings=settings, start=False)
+    qtbot.addWidget(window)
+    assert list(window.samples.views) == [dim]
+    window.close()

@@ -298,7 +298,9 @@ def _arrows(points: np.ndarray, grads: np.ndarray, extent: tuple[float, ...]) ->
     norm = np.linalg.norm(g, axis=1)
     if len(p) == 0 or not np.any(norm > 0):
         return np.zeros(0), np.zeros(0)
-    top = float(np.percentile(norm[norm > 0], 95))
+    moving = norm[norm > 0]
+    k = int(0.95 * (len(moving) - 1))
+    top = float(np.partition(moving, k)[k])  # the 95th percentile (np.percentile's first call imports numpy.ma: 20 ms)
     length = ARROW_FRACTION * (extent[1] - extent[0]) * np.minimum(norm / top, 1.0)
     unit = g / np.where(norm > 0, norm, 1.0)[:, None]
     tip = p + unit * length[:, None]
