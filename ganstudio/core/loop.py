@@ -21,7 +21,7 @@ import numpy as np
 
 FRAME_S = 1.0 / 30.0  # at most 30 snapshots a second reach the views
 FULL_EVERY_S = 0.75  # grid densities and metrics (snapshot(full=True)) at most 1.3 times a second...
-FULL_BUDGET = 0.04  # ...and less often when they are slow: they may take 4% of the loop's time
+FULL_BUDGET = 0.03  # ...and less often when they are slow: they may take 3% of the loop's time
 # Samples of P_G behind the live grid metrics.  The CLI's 100,000 cost ring-8 0.7 s a
 # measurement on one core (an 18 s pause between metric updates at the budget above);
 # 20,000 cost 0.25 s, and the noise floor shown beside JSD rises from 0.002 to 0.009 nats.

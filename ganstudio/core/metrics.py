@@ -67,16 +67,16 @@ def divergences_from_logs(log_p: np.ndarray, log_q: np.ndarray) -> dict[str, flo
     probability underflows (a sample 1 unit from a mode of sigma 0.02 is 10^-500 likely).
     """
     p, q = np.exp(log_p), np.exp(log_q)
-
-    def expect(w: np.ndarray, f: np.ndarray) -> float:  # sum w * f, with 0 * anything = 0
-        nz = w > 0
-        return float((w[nz] * f[nz]).sum())
-
-    log_m = np.logaddexp(log_p, log_q) - LOG2
-    h_p, h_q = -expect(p, log_p), -expect(q, log_q)
-    h_pq = -expect(p, log_q)
-    kl_pq, kl_qp = expect(p, log_p - log_q), expect(q, log_q - log_p)
-    jsd = 0.5 * expect(p, log_p - log_m) + 0.5 * expect(q, log_q - log_m)
+    # Each expectation runs over its weight's support only (0 * anything = 0): P_G's raw estimate
+    # lives on a few thousand of the 230,400 cells, so this is most of the work saved.
+    on_p, on_q = np.flatnonzero(p > 0), np.flatnonzero(q > 0)
+    p_s, lp_p, lq_p = p[on_p], log_p[on_p], log_q[on_p]
+    q_s, lp_q, lq_q = q[on_q], log_p[on_q], log_q[on_q]
+    h_p, h_q = -float(p_s @ lp_p), -float(q_s @ lq_q)
+    h_pq = -float(p_s @ lq_p)
+    kl_pq, kl_qp = float(p_s @ (lp_p - lq_p)), float(q_s @ (lq_q - lp_q))
+    jsd = (0.5 * float(p_s @ (lp_p - (np.logaddexp(lp_p, lq_p) - LOG2)))
+           + 0.5 * float(q_s @ (lq_q - (np.logaddexp(lp_q, lq_q) - LOG2))))
     return {
         "entropy_p": h_p,
         "entropy_q": h_q,
