@@ -127,6 +127,7 @@ class Trainer:
         cfg = self.config
         g = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.fixed_z = sample_noise(VIEW_SAMPLES, cfg.noise_dim, cfg.noise, g)
+        self.latent_view = frozen(self.fixed_z.cpu().numpy())  # one array for all snapshots: unchanged, it is not re-sent
         lim = 2.5 if cfg.noise == "gaussian" else 1.0
         axis = torch.linspace(-lim, lim, MANIFOLD_SIZE, device=self.device)
         rows = MANIFOLD_SIZE if cfg.noise_dim >= 2 else 1
@@ -371,7 +372,7 @@ class Trainer:
             steps_per_s=self.steps_per_s,
             real=self.real_view,
             fake=frozen(fake.cpu().numpy()),
-            latent=frozen(self.fixed_z.cpu().numpy()),
+            latent=self.latent_view,
             fake_grad=frozen(grad.cpu().numpy()),
             manifold=frozen(manifold.cpu().numpy()),
             grid=m["grid"],

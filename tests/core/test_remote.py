@@ -32,6 +32,7 @@ def test_snapshots_cross_equal_read_only_and_unchanged_fields_keep_identity():
     trainer.step()
     b = _roundtrip(sender, receiver, trainer.snapshot(full=False))
     assert b.d_grid is a.d_grid and b.real is a.real and b.grid is a.grid  # the views skip redrawing these
+    assert b.latent is a.latent  # the fixed noise is sent once
     assert b.history["d_loss"] is a.history["d_loss"] or len(b.history["d_loss"]) == len(a.history["d_loss"]) + 1
     assert b.step == a.step + 1 and not np.array_equal(b.fake, a.fake)
     c = _roundtrip(sender, receiver, trainer.snapshot(full=True))
