@@ -101,6 +101,7 @@ class Trainer:
         self.history = History()
         self._good = self._pending = self._copy_state()
         self._last_full: dict | None = None
+        self._metric_history_view: dict = {}  # history.metrics() as of the last full measurement
         self._history_view: tuple[float, int, dict] | None = None  # (when, step, losses())
 
     def _make_optimizers(self) -> None:
@@ -203,11 +204,7 @@ class Trainer:
             finally:
                 self.D.requires_grad_(True)
 
-        values = self._read_out(d_loss, g_loss)  # the one sync point of a step
-        if not train_g:
-            values[2] = math.nan  # a frozen player's gradients are old ones
-        if not train_d:
-            values[3] = math.nan
+        values = self._read_out(d_loss, g_loss, train_d, train_g)  # the one sync point of a step
         record = dict(zip(("d_loss", "g_loss", "g_grad_norm", "d_grad_norm"), values))
         computed = [v for v, on in zip(values, (train_d, train_g, train_g, train_d)) if on]
         if not all(math.isfinite(v) for v in computed):
@@ -225,14 +222,15 @@ class Trainer:
         self._rate_window.append((self.train_time, self.step_count))
         return record
 
-    def _read_out(self, d_loss: torch.Tensor, g_loss: torch.Tensor) -> list[float]:
-        """[d_loss, g_loss, |grad G|, |grad D|] of the last updates, copied to the host at once.
+    def _read_out(self, d_loss: torch.Tensor, g_loss: torch.Tensor, train_d: bool, train_g: bool) -> list[float]:
+        """[d_loss, g_loss, |grad G|, |grad D|] of the last updates, copied to the host at once;
+        NaN norms for a frozen player (its .grad fields hold old gradients).
 
         The .grad fields still hold the last update's gradients (D's are untouched by the G block).
         One fused per-tensor norm and one stack keep this at two kernels on a GPU, where a step is
         bound by the number of launches."""
-        grads_d = [p.grad for p in self.D.parameters() if p.grad is not None]
-        grads_g = [p.grad for p in self.G.parameters() if p.grad is not None]
+        grads_d = [p.grad for p in self.D.parameters() if p.grad is not None] if train_d else []
+        grads_g = [p.grad for p in self.G.parameters() if p.grad is not None] if train_g else []
         norms = torch._foreach_norm(grads_d + grads_g) if grads_d or grads_g else []
         host = torch.stack([d_loss.detach(), g_loss.detach(), *norms]).tolist()
         nd = len(grads_d)
@@ -358,6 +356,7 @@ class Trainer:
         if full or self._last_full is None:
             self._last_full = self.measurer.measure(self)
             self.history.append_metrics(self.step_count, self._last_full["metrics"])
+            self._metric_history_view = self.history.metrics()  # changes only here: cheap snapshots share it
         m = self._last_full
         notes = list(m["notes"])
         if self.G_avg is not None:
@@ -385,11 +384,10 @@ class Trainer:
             modes=m["modes"],
             metrics={**self.history.latest_losses(), **m["metrics"]},
             history=self._losses_view(fresh=full),
-            metric_history=self.history.metrics(),
+            metric_history=self._metric_history_view,
             metrics_step=m["step"],
             notes=tuple(notes),
         )
-
 
     def _losses_view(self, fresh: bool) -> dict:
         """The loss history for a snapshot; cheap snapshots (up to 30 a second) reuse one

@@ -237,3 +237,14 @@ def test_generator_updates_leave_the_discriminators_gradients_alone(monkeypatch)
     expected = torch.linalg.vector_norm(torch.stack([g.norm() for g in seen["grads"]])).item()
     assert record["d_grad_norm"] == pytest.approx(expected, rel=1e-5)
     assert record["g_grad_norm"] > 0
+
+
+def test_metric_history_is_rebuilt_only_by_a_full_snapshot():
+    t = make()
+    t.step()
+    a = t.snapshot(full=True)
+    t.step()
+    b = t.snapshot(full=False)
+    assert b.metric_history["step"] is a.metric_history["step"]  # sent to the window once, not every frame
+    c = t.snapshot(full=True)
+    assert list(c.metric_history["step"]) == [1, 2]
