@@ -25,6 +25,8 @@ ROUNDS = 3  # alternate trainer and bare loop this many times; report medians
 
 def bare_loop(config, device: torch.device):
     """The same GAN written as the shortest plain PyTorch loop: the baseline for overhead."""
+    if config.loss not in ("nonsaturating", "minimax") or config.optimizer != "adam":
+        raise ConfigError(f"bench: the bare loop is written for Adam with the log losses, not {config.optimizer} / {config.loss}")
     dist = get_distribution(config.distribution)
     mean, scale = dist.moments
     shift = torch.as_tensor(mean, dtype=torch.float32, device=device)
@@ -35,8 +37,6 @@ def bare_loop(config, device: torch.device):
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2), fused=True)
     gen = torch.Generator(device=device).manual_seed(config.seed)
     b = config.batch_size
-    if config.loss not in ("nonsaturating", "minimax") or config.optimizer != "adam":
-        raise ConfigError(f"bench: the bare loop is written for Adam with the log losses, not {config.optimizer} / {config.loss}")
     minimax = config.loss == "minimax"
 
     def step():

@@ -58,7 +58,7 @@ def nice_ceiling(x: float) -> float:
 
 
 class MetricsView(QWidget):
-    """Losses, JSD, KL, V(G,D), modes and gradient norms, one plot each, x axes linked."""
+    """Losses, JSD, KL, V(G,D), modes and gradient norms, one plot each, on one shared step range."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -249,7 +249,8 @@ class MetricsView(QWidget):
         if target is None:
             return
         x0, x1 = self.plots[name].getViewBox().viewRange()[0]
-        if abs(x0 - target[0]) > 1e-9 * max(1.0, abs(target[1])) or abs(x1 - target[1]) > 1e-9 * max(1.0, abs(target[1])):
+        tol = 1e-9 * max(1.0, abs(target[1]))
+        if abs(x0 - target[0]) > tol or abs(x1 - target[1]) > tol:
             self._syncing = True
             try:
                 self.plots[name].setXRange(*target, padding=0)
