@@ -50,7 +50,8 @@ def kl_divergence(p, q) -> float:
     p, q = _prob(p, "p"), _prob(q, "q")
     nz = p > 0
     with np.errstate(divide="ignore"):
-        return float(np.sum(p[nz] * (np.log(p[nz]) - np.log(q[nz]))))
+        # clamped: for Q = P the sum rounds to +-1e-22, and a KL below 0 is never right
+        return float(max(0.0, np.sum(p[nz] * (np.log(p[nz]) - np.log(q[nz])))))
 
 
 def js_divergence(p, q) -> float:
