@@ -336,6 +336,12 @@ class Trainer:
         (t0, s0), (t1, s1) = self._rate_window[0], self._rate_window[-1]
         return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
 
+    @property
+    def measured(self) -> bool:
+        """A grid measurement exists for these networks. The first one after a build or load
+        also fills per-distribution caches (MLE fits, the noise floor): seconds, once."""
+        return self._last_full is not None
+
     def d_output(self, x_data: torch.Tensor) -> torch.Tensor:
         """D(x) shown to the user: a probability for the log losses, the raw score otherwise."""
         out = self.D(self.to_net(x_data))

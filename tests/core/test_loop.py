@@ -132,3 +132,26 @@ def test_unknown_command_ends_the_loop_with_a_message(harness):
     h.thread.join(5)
     assert not h.thread.is_alive()
     assert "dance" in h.of("error")[-1]
+
+
+def test_a_slow_first_measurement_does_not_space_out_the_later_ones(harness):
+    """The first grid measurement fills caches (MLE fits, noise floor) and can take seconds;
+    pacing by its cost spaced full Snapshots a minute or more apart (a stale heat map)."""
+    def factory(config):
+        trainer = Trainer(config, eval_samples=5000)
+        measure, calls = trainer.measurer.measure, []
+
+        def slow_first(t):
+            calls.append(1)
+            if len(calls) == 1:
+                time.sleep(1.0)
+            return measure(t)
+
+        trainer.measurer.measure = slow_first
+        return trainer
+
+    h = harness(factory=factory)
+    h.box.put("play")
+    time.sleep(3.0)
+    h.box.put("pause")
+    assert len({s.metrics_step for _, s in h.snaps()}) >= 2  # with the bug: the next one after 33 s
