@@ -1,14 +1,16 @@
 """GUI performance benchmark: what the open window costs the trainer, and how responsive it stays.
 
-    python bench/gui_bench.py [--preset ring-8] [--seconds 10] [--minutes M]
+    python bench/gui_bench.py [--preset ring-8] [--seconds 10] [--pairs 6] [--minutes M]
 
 Measures in one run:
-  (a) headless steps/s of the preset's trainer (a bare `trainer.step()` loop, like `train`);
+  (a) headless steps/s of the preset's trainer (a bare `trainer.step()` loop, like `train`),
+      in a fresh process after each playing segment of (b) while the window idles, paused;
   (b) steps/s with the main window open (offscreen; its trainer in its training process, as
-      in the app) and its views updating, plus the
-      frames per second the views actually draw; target ratio (b)/(a) >= 0.9, views >= 25 fps;
+      in the app) and its views updating, over --pairs segments, plus the frames per second
+      the views actually draw; target ratio (b)/(a) >= 0.9, views >= 25 fps.  Interleaving
+      matters here: this VM's speed drifts by +-20% within minutes;
   (c) GUI event-loop latency while training: a 10 ms QTimer records how late each tick
-      fires; target max stall < 50 ms;
+      fires during the playing segments; target max stall < 50 ms;
   (d) resident memory (RSS) over the run; with --minutes M the window phase lasts M
       minutes and the growth after the first minute is reported (target < 50 MB, total < 1 GB): the
       median RSS of the last 30 s against that of the 30 s after the first minute.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -95,7 +98,16 @@ class PaintCounter:
         self.target.installEventFilter(self._filter)
 
 
-def windowed(preset: str, seconds: float, minutes: float | None):
+def headless_in_child(preset: str, seconds: float) -> subprocess.Popen:
+    """A headless run in a fresh process (as `ganstudio train` runs), printing its steps/s."""
+    return subprocess.Popen([sys.executable, os.path.abspath(__file__), "--headless-child", preset,
+                             "--seconds", str(seconds)], stdout=subprocess.PIPE, text=True)
+
+
+def windowed(preset: str, seconds: float, minutes: float | None, pairs: int):
+    """The window phase, cut into `pairs` playing segments; after each one training is paused
+    (the window idles) while a headless run of `seconds` goes in a child process, so the ratio
+    compares rates measured minutes apart at most, on a machine whose speed drifts (+-20% here)."""
     from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -114,13 +126,15 @@ def windowed(preset: str, seconds: float, minutes: float | None):
         app.processEvents()
         time.sleep(0.01)
 
-    lateness: list[float] = []
+    lateness: list[float] = []  # recorded while a playing segment is measured
     clock = QElapsedTimer()
     last = [0.0]
+    recording = [False]
 
     def tick():
         now = clock.nsecsElapsed() / 1e6
-        lateness.append(now - last[0] - TICK_MS)
+        if recording[0]:
+            lateness.append(now - last[0] - TICK_MS)
         last[0] = now
 
     timer = QTimer()
@@ -128,59 +142,87 @@ def windowed(preset: str, seconds: float, minutes: float | None):
     timer.timeout.connect(tick)
 
     paints = PaintCounter(window.samples.currentWidget())
-    duration = minutes * 60 if minutes else seconds
+    segment_s = (minutes * 60 if minutes else seconds * pairs) / pairs
     rss: list[tuple[float, float]] = []
-    state = {}
-
-    def begin():  # after a short warm-up, so start-up costs are not counted
-        state["t0"] = time.perf_counter()
-        state["step0"] = window.last_snapshot.step
-        state["frames0"] = window.frames_drawn
-        state["paints0"] = paints.count
-        lateness.clear()
+    segments: list[dict] = []  # one per playing segment: steps, frames, paints, seconds
+    head: list[float] = []
+    state: dict = {}
 
     def sample_rss():
         gui, child = rss_parts_mb()
         rss.append((time.perf_counter(), gui + child, gui, child))
 
+    def play():
+        if not window.transport.play.isChecked():
+            window.transport.play.trigger()
+        QTimer.singleShot(1500, begin)  # after a short warm-up, so start-up costs are not counted
+
+    def begin():
+        state.update(t0=time.perf_counter(), step0=window.last_snapshot.step, frames0=window.frames_drawn,
+                     paints0=paints.count)
+        state.setdefault("first_t0", state["t0"])
+        recording[0] = True
+        QTimer.singleShot(int(segment_s * 1000), end)
+
+    def end():
+        recording[0] = False
+        segments.append({"s": time.perf_counter() - state["t0"], "steps": window.last_snapshot.step - state["step0"],
+                         "frames": window.frames_drawn - state["frames0"], "paints": paints.count - state["paints0"]})
+        if len(segments) == pairs:
+            finish()
+            return
+        window.transport.play.trigger()  # pause: the window idles while the headless run goes
+        state["child"] = headless_in_child(preset, seconds)
+        poll.start()
+
+    def poll_child():
+        if state["child"].poll() is None:
+            return
+        poll.stop()
+        head.append(float(state["child"].stdout.read()))
+        play()
+
+    poll = QTimer()
+    poll.setInterval(100)
+    poll.timeout.connect(poll_child)
+
     def finish():
         rss_timer.stop()  # memory is sampled while training runs, not while the window closes
         sample_rss()
-        state["t1"] = time.perf_counter()
-        state["step1"] = window.last_snapshot.step
-        state["frames1"] = window.frames_drawn
-        state["paints1"] = paints.count
         state["emitted"] = window.worker.frames_emitted
         t0 = time.perf_counter()
         window.close()  # with training still running: stop, quit and wait for the trainer thread
         state["close_s"] = time.perf_counter() - t0
         app.quit()
 
-    window.transport.play.trigger()
     clock.start()
-    last[0] = 0.0
     timer.start()
     rss_timer = QTimer()
     rss_timer.setInterval(1000)
     rss_timer.timeout.connect(sample_rss)
     rss_timer.start()
-    QTimer.singleShot(1500, begin)
-    QTimer.singleShot(int(1500 + duration * 1000), finish)
     sample_rss()
+    play()
     app.exec()
     timer.stop()
     rss_timer.stop()
-    wall = state["t1"] - state["t0"]
+    child = headless_in_child(preset, seconds)  # the last pair's headless run, after the close
+    head.append(float(child.communicate()[0]))
+    wall = sum(g["s"] for g in segments)
+    rates = [g["steps"] / g["s"] for g in segments]
     result = {
-        "steps_per_s": (state["step1"] - state["step0"]) / wall,
-        "frames_per_s": (state["frames1"] - state["frames0"]) / wall,
-        "paints_per_s": (state["paints1"] - state["paints0"]) / wall,
+        "steps_per_s": sum(g["steps"] for g in segments) / wall,
+        "pair_ratios": [w / h for w, h in zip(rates, head)],
+        "segment_rates": rates,
+        "head_rates": head,
+        "frames_per_s": sum(g["frames"] for g in segments) / wall,
+        "paints_per_s": sum(g["paints"] for g in segments) / wall,
         "max_stall_ms": max(lateness) + TICK_MS if lateness else float("nan"),
         "p99_stall_ms": sorted(lateness)[int(0.99 * (len(lateness) - 1))] + TICK_MS if lateness else float("nan"),
         "ticks": len(lateness),
         "rss": rss,
         "close_s": state["close_s"],
-        "t0": state["t0"],
+        "t0": state["first_t0"],
     }
     QApplication.processEvents()
     return result
@@ -193,12 +235,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-log", help="write the RSS samples (window and training process) to this CSV")
     parser.add_argument("--minutes", type=float, default=None,
                         help="run the window phase this long (memory test: use 10)")
+    parser.add_argument("--pairs", type=int, default=6,
+                        help="playing segments, each followed by a headless run of --seconds (default 6)")
+    parser.add_argument("--headless-child", metavar="PRESET", help=argparse.SUPPRESS)
     parser.add_argument("--switch-ms", type=float, default=None,
                         help="override Python's GIL switch interval (the app sets its own)")
     args = parser.parse_args(argv)
 
     from ganstudio.core.presets import load_preset
 
+    if args.headless_child:
+        print(headless(load_preset(args.headless_child).config, args.seconds, threads=1))
+        return 0
     config = load_preset(args.preset).config
     rss_start = rss_mb()
     load_before = os.getloadavg()[0]
@@ -214,14 +262,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.seconds:g} s per phase" + (f", window phase {args.minutes:g} min" if args.minutes else "")
           + f", GIL switch interval {sys.getswitchinterval() * 1000:g} ms")
     # The headless trainer is `ganstudio train`'s: one torch thread (core/runtime.py says why),
-    # as in the window's training process.  It is measured before and after the window phase
-    # and averaged, so a machine that speeds up or slows down during the run biases neither.
+    # as in the window's training process, each run in a fresh process between the window's segments.
     head_default = headless(config, args.seconds, threads=None)
-    head_before = headless(config, args.seconds, threads=1)
-    win = windowed(args.preset, args.seconds, args.minutes)
-    head_after = headless(config, args.seconds, threads=1)
-    head_one = (head_before + head_after) / 2
+    win = windowed(args.preset, args.seconds, args.minutes, args.pairs)
+    head = win["head_rates"]
+    head_one = statistics.mean(head)
     ratio = win["steps_per_s"] / head_one
+    pair_ratios = win["pair_ratios"]
 
     rss = win["rss"]
     # Growth is a trend, not one sample: the median of the last 30 s against that of the 30 s after
@@ -229,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     later = [r for r in rss if r[0] - win["t0"] >= 60]  # (time, total, window process, training process)
     n = max(1, min(30, len(later) // 4))
     first, last = later[:n], later[-n:]
-    grew = [statistics.median(r[i] for r in last) - statistics.median(r[i] for r in first) for i in (1, 2, 3)]
+    grew = [statistics.median(r[i] for r in last) - statistics.median(r[i] for r in first) if later else float("nan")
+            for i in (1, 2, 3)]
     growth = grew[0] if len(later) >= 60 else float("nan")
     parts = f"window {grew[1]:+.1f}, training {grew[2]:+.1f}" if growth == growth else ""
     peak = max(r[1] for r in rss)
@@ -239,11 +287,14 @@ def main(argv: list[str] | None = None) -> int:
             f.writelines(f"{t - win['t0']:.1f},{a:.1f},{b:.1f},{c:.1f}\n" for t, a, b, c in rss)
 
     rows = [
-        ("(a) headless steps/s, 1 torch thread (as `train`)", f"{head_before:,.1f} / {head_after:,.1f}",
-         "before / after"),
+        ("(a) headless steps/s, 1 torch thread (as `train`)", f"{head_one:,.1f}",
+         f"mean of {len(head)}: " + " ".join(f"{h:.0f}" for h in head)),
         (f"    for reference: {default_threads} torch threads", f"{head_default:,.1f}", ""),
-        ("(b) steps/s with window open", f"{win['steps_per_s']:,.1f}", ""),
+        ("(b) steps/s with window open", f"{win['steps_per_s']:,.1f}",
+         f"{len(win['segment_rates'])} segments: " + " ".join(f"{r:.0f}" for r in win["segment_rates"])),
         ("    ratio (b) / mean of (a)", f"{ratio:.3f}", ">= 0.90"),
+        ("    ratio of each segment to the headless run after it", f"{statistics.median(pair_ratios):.3f}",
+         "median of " + " ".join(f"{r:.2f}" for r in pair_ratios)),
         ("    snapshots drawn per second", f"{win['frames_per_s']:.1f}", ">= 25"),
         ("    sample-view paints per second", f"{win['paints_per_s']:.1f}", ""),
         ("(c) GUI max interval of a 10 ms timer (ms)", f"{win['max_stall_ms']:.1f}", "< 50"),

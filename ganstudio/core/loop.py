@@ -10,10 +10,12 @@ Snapshots are not yet drawn (no "frame_done" for them) it keeps training and ski
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -21,7 +23,10 @@ import numpy as np
 
 FRAME_S = 1.0 / 30.0  # at most 30 snapshots a second reach the views
 FULL_EVERY_S = 0.75  # grid densities and metrics (snapshot(full=True)) at most 1.3 times a second...
-FULL_BUDGET = 0.04  # ...and less often when they are slow: they may take 4% of the loop's time
+FULL_BUDGET = 0.04  # ...and less often when they are slow: they may take 4% of a core's time
+# While playing, those measurements run on a thread of their own, on copies of the networks, so
+# the training thread does not wait for them; at this nice level the GUI and training come first.
+MEASURE_NICE = 5
 # Samples of P_G behind the live grid metrics.  The CLI's 100,000 cost ring-8 0.7 s a
 # measurement on one core (an 18 s pause between metric updates at the budget above);
 # 20,000 cost 0.25 s, and the noise floor shown beside JSD rises from 0.002 to 0.009 nats.
@@ -138,6 +143,9 @@ class TrainingLoop:
         self._full_every = FULL_EVERY_S  # grows with the measured cost of a full snapshot
         self._frame_steps = 0
         self._want_full = True
+        self._overlay_turn = True  # playing, a frame in two refreshes the manifold and the arrows
+        self._measuring: Future | None = None  # a grid measurement running beside training
+        self._measure_pool: ThreadPoolExecutor | None = None
         self.frames_emitted = 0
 
     @property
@@ -163,6 +171,9 @@ class TrainingLoop:
                     self.inbox.wait(0.25)
         except Exception as exc:  # the loop must always end cleanly, with a message
             self._emit_out(ERROR, f"The trainer stopped: {exc}\n\n{traceback.format_exc(limit=3)}")
+        finally:
+            if self._measure_pool is not None:  # a measurement in progress takes a tenth of a second
+                self._measure_pool.shutdown(wait=True, cancel_futures=True)
 
     # ---- commands -----------------------------------------------------------
     def _set_running(self, running: bool) -> None:
@@ -261,7 +272,8 @@ class TrainingLoop:
         now = time.perf_counter()
         speed = self._speed
         if speed.steps_per_frame == 0:
-            if now >= self._next_due and self._emit(full=self._want_full or now - self._last_full >= self._full_every):
+            due_full = self._want_full or now - self._last_full >= self._full_every
+            if now >= self._next_due and self._emit(full=due_full, background=True):
                 # a frame sent late (at a step's end) lets the next come early, by up to half a
                 # frame: "1/30 s after the last" averaged 27 frames a second with 8 ms steps
                 self._next_due = max(self._next_due, now - speed.frame_s / 2) + speed.frame_s
@@ -278,7 +290,7 @@ class TrainingLoop:
             if not self._running:
                 return
         slow = speed.frame_s >= 0.2  # slow motion: every frame carries fresh D(x), D* and metrics
-        self._emit(full=slow or now - self._last_full >= self._full_every)
+        self._emit(full=slow or now - self._last_full >= self._full_every, background=not slow)
         deadline = self._last_emit + speed.frame_s
         while not self.stopping:
             left = deadline - time.perf_counter()
@@ -291,15 +303,22 @@ class TrainingLoop:
                 if any(c != "frame_done" for c, _ in commands):
                     break
 
-    def _emit(self, full: bool, force: bool = False) -> bool:
+    def _emit(self, full: bool, force: bool = False, background: bool = False) -> bool:
         """Send a Snapshot unless the GUI is still drawing the previous ones (forced frames always
-        go); returns whether one was sent."""
+        go); returns whether one was sent.  With `background`, a due grid measurement is started
+        on the measuring thread and this frame carries the last finished one."""
         if not force and self._in_flight >= FRAMES_IN_FLIGHT:
             self._want_full = self._want_full or full
             return False
+        if full and background and self.trainer.measured:
+            self._measure_in_background()
+            full = False
+        else:
+            self._collect_measurement(wait=full)
         first = not self.trainer.measured  # its cost includes one-off caches: not a measure of the next
         t0 = time.perf_counter()
-        snap = self.trainer.snapshot(full=full)
+        self._overlay_turn = not self._overlay_turn
+        snap = self.trainer.snapshot(full=full, overlays=force or not background or self._overlay_turn)
         now = time.perf_counter()
         self._last_emit = now
         if full:
@@ -315,6 +334,42 @@ class TrainingLoop:
         self.frames_emitted += 1
         self._emit_out(SNAPSHOT, snap)
         return True
+
+
+    def _measure_in_background(self) -> None:
+        self._collect_measurement(wait=False)
+        if self._measuring is not None:
+            return
+        if self._measure_pool is None:
+            self._measure_pool = ThreadPoolExecutor(1, thread_name_prefix="measure", initializer=_lower_priority)
+        self._want_full = False
+        self._last_full = time.perf_counter()
+        self._measuring = self._measure_pool.submit(_cpu_timed, self.trainer.measurement_job())
+
+    def _collect_measurement(self, wait: bool) -> None:
+        """Hand a finished background measurement to the trainer (with `wait`, wait for it first:
+        a synchronous one must come after it); a failure in it raises here, as a synchronous one would."""
+        job = self._measuring
+        if job is None or not (wait or job.done()):
+            return
+        self._measuring = None
+        result, cpu_s = job.result()
+        if self.trainer.accept_measurement(result):
+            self._last_full = time.perf_counter()
+            self._full_every = max(FULL_EVERY_S, cpu_s / FULL_BUDGET)
+
+
+def _cpu_timed(job: Callable[[], Any]) -> tuple[Any, float]:
+    """The job's result and the CPU time it took (its wall time also counts the threads it waited for)."""
+    t0 = time.thread_time()
+    return job(), time.thread_time() - t0
+
+
+def _lower_priority() -> None:
+    try:  # Linux: nice applies to the calling thread alone
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MEASURE_NICE)
+    except (AttributeError, OSError):
+        pass  # elsewhere the thread keeps the process's priority
 
 
 __all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "Mailbox", "SPEEDS", "Speed", "TrainingLoop", "finite_snapshot",

@@ -11,6 +11,7 @@ import copy
 import math
 import time
 from collections import deque
+from typing import Callable
 
 import numpy as np
 import torch
@@ -69,11 +70,13 @@ class Trainer:
     def __init__(self, config: TrainConfig, eval_samples: int = 100_000):
         self.eval_samples = eval_samples
         self.config = config
+        self._generation = 0  # counts the changes after which a measurement in progress is stale
         self._build()
 
     # ------------------------------------------------------------------ set-up
     def _build(self) -> None:
         cfg = self.config
+        self._generation += 1
         self.dist: Distribution = get_distribution(cfg.distribution)
         self.device = pick_device(cfg.device)
         mean, scale = self.dist.moments if cfg.normalize else (np.zeros(self.dist.dim), 1.0)
@@ -101,6 +104,7 @@ class Trainer:
         self.history = History()
         self._good = self._pending = self._copy_state()
         self._last_full: dict | None = None
+        self._overlays: tuple[int, np.ndarray, np.ndarray] | None = None  # (generation, manifold, D gradients)
         self._metric_history_view: dict = {}  # history.metrics() as of the last full measurement
         self._history_view: tuple[float, int, dict] | None = None  # (when, step, losses())
 
@@ -138,6 +142,7 @@ class Trainer:
             z[..., 1] = axis[:, None]
         self.manifold_z = z.reshape(-1, cfg.noise_dim)
         self._manifold_rows = rows
+        self._view_z = torch.cat([self.fixed_z, self.manifold_z])  # one generator call draws both
 
     # ------------------------------------------------------------ data spaces
     def to_net(self, x: torch.Tensor) -> torch.Tensor:
@@ -244,6 +249,7 @@ class Trainer:
         old = self.config
         if new == old:
             return []
+        self._generation += 1
         reasons = old.rebuild_reasons(new)
         if reasons:
             self.config = new
@@ -294,6 +300,7 @@ class Trainer:
         }
 
     def _restore(self, state: dict) -> None:
+        self._generation += 1
         self.G.load_state_dict(state["G"])
         self.D.load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"])
@@ -347,22 +354,29 @@ class Trainer:
         out = self.D(self.to_net(x_data))
         return torch.sigmoid(out) if self.config.uses_probability else out
 
-    def snapshot(self, full: bool = True) -> Snapshot:
-        """Immutable arrays for the views; `full` also recomputes grid densities and metrics."""
+    def snapshot(self, full: bool = True, overlays: bool = True) -> Snapshot:
+        """Immutable arrays for the views; `full` also recomputes grid densities and metrics.
+
+        Without `overlays` the manifold and the D-gradient arrows are those of the last snapshot
+        that had them (the live loop refreshes them every other frame: they cost as much as the
+        moving points, and at 15 a second they still look continuous).
+        """
         cfg = self.config
+        kept = self._overlays if not overlays and self._overlays and self._overlays[0] == self._generation else None
         # (no train/eval switch: the networks have no dropout or batch norm.)  One generator call
         # for the followed points and the latent grid: a cheap snapshot is made 30 times a second.
         with torch.inference_mode():
-            both = self.to_data(self.shown_generator(torch.cat([self.fixed_z, self.manifold_z])))
+            both = self.to_data(self.shown_generator(self._view_z if kept is None else self.fixed_z))
         fake = both[:VIEW_SAMPLES]
-        manifold = both[VIEW_SAMPLES:].reshape(self._manifold_rows, MANIFOLD_SIZE, -1)
-        x = fake[:ARROW_SAMPLES].clone().requires_grad_(True)
-        (grad,) = torch.autograd.grad(self.D(self.to_net(x)).sum(), x)
+        if kept is None:
+            manifold = both[VIEW_SAMPLES:].reshape(self._manifold_rows, MANIFOLD_SIZE, -1)
+            x = fake[:ARROW_SAMPLES].clone().requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.D(self.to_net(x)).sum(), x)
+            kept = self._overlays = (self._generation, frozen(manifold.cpu().numpy()), frozen(grad.cpu().numpy()))
+        _, manifold_view, grad_view = kept
 
         if full or self._last_full is None:
-            self._last_full = self.measurer.measure(self)
-            self.history.append_metrics(self.step_count, self._last_full["metrics"])
-            self._metric_history_view = self.history.metrics()  # changes only here: cheap snapshots share it
+            self._take_measurement(self.measurer.measure(self))
         m = self._last_full
         notes = list(m["notes"])
         if self.G_avg is not None:
@@ -378,8 +392,8 @@ class Trainer:
             real=self.real_view,
             fake=frozen(fake.cpu().numpy()),
             latent=self.latent_view,
-            fake_grad=frozen(grad.cpu().numpy()),
-            manifold=frozen(manifold.cpu().numpy()),
+            fake_grad=grad_view,
+            manifold=manifold_view,
             grid=m["grid"],
             d_grid=m["d_grid"],
             d_star_grid=m["d_star_grid"],
@@ -395,6 +409,26 @@ class Trainer:
             notes=tuple(notes),
         )
 
+    def measurement_job(self) -> Callable[[], tuple[int, dict]]:
+        """A grid measurement of the networks as they are now, to run on another thread while
+        training goes on: it reads copies of G and D made here (well under a millisecond)."""
+        nets, generation, measurer = NetworkCopy(self), self._generation, self.measurer
+        return lambda: (generation, measurer.measure(nets))
+
+    def accept_measurement(self, result: tuple[int, dict]) -> bool:
+        """Use a finished job's measurement in the next snapshots, unless the networks it measured
+        have since been rebuilt, reset, reloaded, restored or reconfigured (then it is dropped)."""
+        generation, m = result
+        if generation != self._generation:
+            return False
+        self._take_measurement(m)
+        return True
+
+    def _take_measurement(self, m: dict) -> None:
+        self._last_full = m
+        self.history.append_metrics(m["step"], m["metrics"])
+        self._metric_history_view = self.history.metrics()  # changes only here: cheap snapshots share it
+
     def _losses_view(self, fresh: bool) -> dict:
         """The loss history for a snapshot; cheap snapshots (up to 30 a second) reuse one
         younger than HISTORY_EVERY_S, as block-averaging 10^5 steps costs milliseconds."""
@@ -403,6 +437,21 @@ class Trainer:
         if fresh or cached is None or cached[1] > self.step_count or now - cached[0] >= HISTORY_EVERY_S:
             cached = self._history_view = (now, self.step_count, self.history.losses())
         return cached[2]
+
+
+class NetworkCopy:
+    """What a grid measurement reads of a Trainer, with its own copies of the shown G and of D,
+    so the measurement can run beside training without seeing weights change under it."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.config, self.device, self.step_count = trainer.config, trainer.device, trainer.step_count
+        self._shift, self._scale = trainer._shift, trainer._scale
+        self.shown_generator = copy.deepcopy(trainer.shown_generator)
+        self.D = copy.deepcopy(trainer.D)
+
+    to_net = Trainer.to_net
+    to_data = Trainer.to_data
+    d_output = Trainer.d_output
 
 
 def _active(train_d: bool, train_g: bool) -> list[str]:

@@ -155,3 +155,37 @@ def test_a_slow_first_measurement_does_not_space_out_the_later_ones(harness):
     time.sleep(3.0)
     h.box.put("pause")
     assert len({s.metrics_step for _, s in h.snaps()}) >= 2  # with the bug: the next one after 33 s
+
+
+def test_measurements_while_playing_run_beside_training(harness):
+    """Playing, the grid measurements run on the measuring thread, on copies, so the
+    training thread only takes their results; a frame in two refreshes manifold and arrows."""
+    threads = []
+
+    def factory(config):
+        trainer = Trainer(config, eval_samples=5000)
+        measure = trainer.measurer.measure
+
+        def recorded(t):
+            threads.append(threading.current_thread().name)
+            return measure(t)
+
+        trainer.measurer.measure = recorded
+        return trainer
+
+    h = harness(factory=factory)
+    loop_thread = h.thread.name
+    h.box.put("play")
+    time.sleep(4.0)
+    h.box.put("pause")
+    h.wait_for(lambda: h.of("running_changed")[-1:] == [False])
+    snaps = [s for _, s in h.snaps()]
+    behind = [s for s in snaps if threads and s.metrics_step < s.step]
+    assert behind  # cheap frames carry the last finished measurement
+    assert threads[0] == loop_thread  # the first one fills caches: measured in line
+    assert sum(1 for name in threads if name.startswith("measure")) >= 2
+    steps = [s.metrics_step for s in snaps]
+    assert steps == sorted(steps) and len(set(steps)) >= 3
+    playing = snaps[1:-1]
+    shared = sum(1 for a, b in zip(playing, playing[1:]) if b.manifold is a.manifold)
+    assert 0.3 * len(playing) < shared < 0.7 * len(playing)

@@ -248,3 +248,53 @@ def test_metric_history_is_rebuilt_only_by_a_full_snapshot():
     assert b.metric_history["step"] is a.metric_history["step"]  # sent to the window once, not every frame
     c = t.snapshot(full=True)
     assert list(c.metric_history["step"]) == [1, 2]
+
+
+def test_a_measurement_job_measures_the_networks_as_they_were_when_it_was_made():
+    t = make(distribution="ring-8")
+    for _ in range(20):
+        t.step()
+    t.snapshot(full=True)  # caches filled
+    job, step = t.measurement_job(), t.step_count
+    expected = t.measurer.measure(t)  # the same state, measured at once
+    for _ in range(20):  # training goes on while the job waits (as on the measuring thread)
+        t.step()
+    result = job()
+    assert result[1]["step"] == step
+    assert np.array_equal(result[1]["d_grid"], expected["d_grid"])
+    assert result[1]["metrics"] == pytest.approx(expected["metrics"])
+    assert t.accept_measurement(result)
+    assert t.snapshot(full=False).metrics_step == step
+
+
+@pytest.mark.parametrize("change", ["config", "reset", "nan-restore"])
+def test_a_measurement_of_networks_since_changed_is_dropped(change):
+    t = make(distribution="ring-8")
+    t.step()
+    t.snapshot(full=True)
+    before = t.snapshot(full=False).metrics_step
+    job = t.measurement_job()
+    if change == "config":
+        t.apply_config(t.config.replace(lr_d=1e-3))  # no rebuild, but D's output may mean something else now
+    elif change == "reset":
+        t.reset()
+    else:
+        t._restore(t._good)
+    assert not t.accept_measurement(job())
+    if change != "reset":
+        assert t.snapshot(full=False).metrics_step == before
+    assert t.accept_measurement(t.measurement_job()())
+
+
+def test_a_snapshot_without_overlays_reuses_the_last_manifold_and_arrows():
+    t = make(distribution="ring-8")
+    a = t.snapshot(full=True)
+    t.step()
+    b = t.snapshot(full=False, overlays=False)
+    assert b.manifold is a.manifold and b.fake_grad is a.fake_grad
+    assert not np.array_equal(b.fake, a.fake)  # the points themselves are fresh
+    c = t.snapshot(full=False)
+    assert c.manifold is not a.manifold and not np.array_equal(c.manifold, a.manifold)
+    t.apply_config(t.config.replace(hidden=8))  # new networks: nothing of the old ones is reused
+    d = t.snapshot(full=False, overlays=False)
+    assert d.manifold is not c.manifold and d.fake_grad is not c.fake_grad
