@@ -23,6 +23,11 @@ def ensure_app(headless: bool = False) -> QApplication:
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if (headless or no_display) and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    # Qt's raster engine splits large fills and image draws over a pool of helper threads.  Here
+    # they would take turns on the cores the training process needs, and waking them cost more
+    # than the split saves: a third of the GUI thread's busy time went to waking them (py-spy
+    # --native, ring-8 playing, 2 cores).  Read once, when the pool is first wanted.
+    os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     app = QApplication(sys.argv[:1])

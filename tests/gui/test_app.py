@@ -27,3 +27,17 @@ def test_launcher_without_a_display_says_so(tmp_path):
                        cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
     assert r.returncode == 1
     assert "no display" in r.stderr and "render" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_app_keeps_qts_paint_helper_threads_off_the_trainers_cores(tmp_path):
+    """Qt's threaded fills are turned off before the QApplication exists (a fresh process:
+    the test session's own application was made by pytest-qt)."""
+    code = ("import os; os.environ.pop('QT_NO_GUI_THREADPOOL', None)\n"
+            "from ganstudio.gui.app import ensure_app\n"
+            "app = ensure_app(headless=True)\n"
+            "print(os.environ.get('QT_NO_GUI_THREADPOOL'))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]),
+                       env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "1"
