@@ -11,6 +11,7 @@ Snapshots are not yet drawn (no "frame_done" for them) it keeps training and ski
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import traceback
@@ -335,7 +336,6 @@ class TrainingLoop:
         self._emit_out(SNAPSHOT, snap)
         return True
 
-
     def _measure_in_background(self) -> None:
         self._collect_measurement(wait=False)
         if self._measuring is not None:
@@ -366,10 +366,13 @@ def _cpu_timed(job: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def _lower_priority() -> None:
-    try:  # Linux: nice applies to the calling thread alone
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MEASURE_NICE)
-    except (AttributeError, OSError):
-        pass  # elsewhere the thread keeps the process's priority
+    """Linux only: there, nice applies to the thread whose id is given; elsewhere that id could
+    name another process, so the thread keeps the process's priority."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MEASURE_NICE)
+        except OSError:
+            pass
 
 
 __all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "Mailbox", "SPEEDS", "Speed", "TrainingLoop", "finite_snapshot",

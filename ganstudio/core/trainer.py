@@ -411,7 +411,7 @@ class Trainer:
 
     def measurement_job(self) -> Callable[[], tuple[int, dict]]:
         """A grid measurement of the networks as they are now, to run on another thread while
-        training goes on: it reads copies of G and D made here (well under a millisecond)."""
+        training goes on: it reads copies of G and D made here (about 2 ms, every few seconds)."""
         nets, generation, measurer = NetworkCopy(self), self._generation, self.measurer
         return lambda: (generation, measurer.measure(nets))
 
