@@ -111,7 +111,8 @@ class TrainerWorker(QObject):
             self.messages.emit(f"Training runs in the window's process: a separate one could not start ({exc}).")
             return False
         self.trainer_pid = process.pid
-        self._relay_commands(process)  # what the GUI posted while the process started, in order
+        if not self._relay_commands(process):  # what the GUI posted while the process started, in order
+            self._stop.set()  # "stop" among them: the relay ends at once and stops the process
         self._process = process
         return True
 

@@ -171,3 +171,15 @@ def test_bad_config_is_refused_and_old_config_kept(qtbot, running):
     qtbot.waitUntil(lambda: bool(r.applied), timeout=10000)
     assert r.applied == [old]
     assert r.errors and "points.csv" in r.errors[-1]
+
+
+def test_a_stop_posted_while_the_training_process_starts_ends_the_worker():
+    """"stop" taken from the mailbox with the commands queued during start-up is not lost."""
+    worker = TrainerWorker(load_preset("ring-8").config, process=True)
+    worker.mailbox.put("play")
+    worker.mailbox.put("stop")  # as if posted before the process was up (no request_stop)
+    runner = threading.Thread(target=worker.run, daemon=True)
+    runner.start()
+    runner.join(60)
+    assert not runner.is_alive()
+    assert worker.trainer_pid is None  # the process was stopped, not left behind
