@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(_shrinkable(self.samples))
         self.metrics = MetricsView()
         self.theory = TheoryPanel()
-        self.metrics_dock = self._dock("Metrics", "metrics_dock", self.metrics)
+        self.metrics_dock = self._dock("Metrics", "metrics_dock", _shrinkable(self.metrics))
         self.theory_dock = self._dock("Theory", "theory_dock", _shrinkable(self.theory))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.metrics_dock)
         # Six metric plots need the full height to stay legible on a projector, so Theory is a tab

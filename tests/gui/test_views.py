@@ -231,6 +231,34 @@ def test_view2d_critic_and_no_modes(qtbot):
     assert len(view.modes_captured.data) == 0 and view.legend.getLabel(view.modes_captured) is None
 
 
+@pytest.mark.parametrize("size, below", [((600, 900), True), ((1300, 700), False)])
+def test_view2d_legend_goes_where_the_square_plot_is_larger(qtbot, snap2d, size, below):
+    view = View2D()
+    view.show_snapshot(snap2d)
+    shown(view, qtbot, size)
+    qtbot.wait(20)
+    assert view.legend_below == below
+    legend, plot = view.legend.sceneBoundingRect(), view.plot.getViewBox().sceneBoundingRect()
+    assert not legend.intersects(plot)  # never over the data
+    assert legend.right() <= view.graphics.width() + 1 and legend.bottom() <= view.graphics.height() + 1
+    if below:
+        assert legend.top() >= plot.bottom()
+    else:
+        assert legend.left() >= plot.right()
+
+
+@pytest.mark.parametrize("width", [520, 1200])
+def test_view1d_legend_fits_the_view(qtbot, snap1d, width):
+    view = View1D()
+    view.show_snapshot(snap1d)
+    shown(view, qtbot, (width, 700))
+    qtbot.wait(20)
+    assert view.legend.sceneBoundingRect().right() <= view.graphics.width() + 1
+    assert view.legend.columnCount == (3 if width >= 1200 else view.legend.columnCount)
+    if width < 600:
+        assert view.legend.columnCount < 3
+
+
 # --------------------------------------------------------------------------- MetricsView
 def test_metrics_curves_are_the_finite_history(qtbot, snap2d):
     view = MetricsView()
@@ -263,6 +291,48 @@ def test_metrics_reference_lines_follow_the_loss(qtbot, loss):
         assert view.loss_refs["g"].value() == pytest.approx(LN2)
     if loss == "minimax":
         assert view.loss_refs["g"].value() == pytest.approx(-LN2)
+
+
+def test_metrics_reference_labels_follow_a_change_of_loss(qtbot):
+    """A line hidden for a critic loss shows its new label when a probability loss returns."""
+    view = MetricsView()
+    qtbot.addWidget(view)
+    for loss in ("wgan-gp", "minimax", "hinge", "lsgan"):
+        view.show_snapshot(make_snapshot("gaussian-1d", loss=loss, history_len=10))
+    for who, line in view.loss_refs.items():
+        assert line.isVisible() and line.label.toPlainText() == LOSS_REFERENCES["lsgan"][who][1]
+
+
+def test_kl_plot_draws_the_mle_fits_as_labelled_lines(qtbot, snap2d):
+    view = MetricsView()
+    view.show_snapshot(snap2d)
+    shown(view, qtbot, (600, 1000))
+    for key, line in view.mle_lines.items():
+        value = snap2d.metrics[key]
+        assert line.isVisible() and line.value() == pytest.approx(math.log10(value))
+        assert f"{value:.3g}" in line.label.toPlainText() and "MLE" in line.label.toPlainText()
+        lo, hi = view.plots["kl"].getViewBox().viewRange()[1]
+        assert lo <= math.log10(value) <= hi  # inside the decades shown
+    view.show_snapshot(dataclasses.replace(snap2d, metrics={**snap2d.metrics, "kl_mle_gmm": 0.0}))
+    assert not view.mle_lines["kl_mle_gmm"].isVisible()  # 0 has no place on a log axis
+
+
+@pytest.mark.parametrize("height", [560, 1000])
+def test_log_axis_labels_never_overlap(qtbot, snap2d, height):
+    """However short a log plot is, its decade labels stay LABEL_SPACING_PX apart."""
+    from ganstudio.gui.views.metrics_view import LABEL_SPACING_PX
+
+    view = MetricsView()
+    wide = dataclasses.replace(snap2d, metrics={**snap2d.metrics, "kl_mle_gmm": 1e-9})  # 10+ decades
+    view.show_snapshot(wide)
+    shown(view, qtbot, (600, height))
+    qtbot.wait(20)
+    for name in ("kl", "grad"):
+        axis, vb = view.plots[name].getAxis("left"), view.plots[name].getViewBox()
+        labelled = sorted(v for level in axis._tickLevels for v, text in level if text)
+        ys = [vb.mapViewToScene(QPointF(0, v)).y() for v in labelled]
+        assert len(labelled) >= 2, name
+        assert min(abs(a - b) for a, b in zip(ys, ys[1:])) >= LABEL_SPACING_PX - 1, (name, labelled, vb.height())
 
 
 def test_metrics_hide_what_does_not_apply(qtbot):

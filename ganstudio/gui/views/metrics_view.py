@@ -43,6 +43,11 @@ def series(snap: Snapshot, key: str, positive: bool = False) -> tuple[np.ndarray
     return None
 
 
+MLE_NAMES = {"kl_mle_gauss": "MLE Gaussian", "kl_mle_gmm": "MLE mixture"}  # on the KL plot: KL(P_data || fit)
+MIN_BODY_PX = 72  # a plot's curves get at least this height (three decade labels on a log axis)
+BOTTOM_AXIS_PX = 44  # the step values and label under the lowest plot
+LABEL_SPACING_PX = 20  # a log axis labels a decade only every this many pixels: tick labels never overlap
+
 # which plot each drawing step redraws
 PART_PLOTS = {"_show_losses": "loss", "_show_grads": "grad", "_show_jsd": "jsd", "_show_kl": "kl",
               "_show_value": "value", "_show_modes": "modes"}
@@ -72,6 +77,7 @@ class MetricsView(QWidget):
         self._x_range: tuple[float, float] | None = None  # where the step axes follow training
         self._user_x: tuple[float, float] | None = None  # a range the user zoomed or panned to
         self._syncing = False
+        self._legend_heights: dict[str, float] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -88,6 +94,7 @@ class MetricsView(QWidget):
             p.setLogMode(y=log_y)
             if log_y:  # the y range is snapped to whole decades in _fit_decades, which labels them
                 p.enableAutoRange(axis="y", enable=False)
+                p.getViewBox().sigResized.connect(lambda _vb, n=name: self._relabel(n))
             p.setMouseEnabled(x=True, y=False)
             p.enableAutoRange(axis="x", enable=False)  # _follow_steps widens it in jumps instead
             p.getViewBox().sigXRangeChanged.connect(self._x_changed)
@@ -118,11 +125,13 @@ class MetricsView(QWidget):
             return c
 
         def hline(plot: str, value: float, text: str, colour: str = "reference", position: float = 0.02,
-                  above: bool = True) -> pg.InfiniteLine:
+                  above: bool = True, inward: bool = False) -> pg.InfiniteLine:
             anchor = (0, 1) if above else (0, 0)
+            # pyqtgraph takes the first anchor while the line is in the upper half of the plot
+            anchors = [(0, 0), (0, 1)] if inward else [anchor, anchor]
             line = pg.InfiniteLine(pos=value, angle=0, pen=style.pen(colour, width=1.5, style="dash"),
                                    label=text, labelOpts={"position": position, "color": style.COLORS.get(colour, colour),
-                                                          "anchors": [anchor, anchor]})
+                                                          "anchors": anchors})
             line.label.setFont(style.tick_font())
             self.plots[plot].addItem(line, ignoreBounds=False)
             return line
@@ -136,21 +145,26 @@ class MetricsView(QWidget):
             "g": hline("loss", 0.0, "", "g_loss", position=0.45, above=True),
         }
         # 2. JSD with its sampling-noise floor and its ceiling log 2
-        add_plot("jsd", "JSD (nats)")
+        add_plot("jsd", "nats")
         curve("jsd", "jsd", "JSD(P_data ‖ P_G)", "d_star")
         curve("jsd", "jsd_floor", "noise floor", "floor", dash="dash")
         self.jsd_max = hline("jsd", LOG2, "max: log 2 (disjoint supports)", above=False)
-        # 3. both KL directions (log scale: they span orders of magnitude), and the MLE fits' KL
-        add_plot("kl", "KL (nats)", log_y=True)
+        # 3. both KL directions (log scale: they span orders of magnitude) against the maximum-
+        # likelihood fits' KL(P_data || P_MLE), which depend on the data alone: labelled lines
+        add_plot("kl", "nats", log_y=True)
         curve("kl", "kl_data_g", "KL(P_data ‖ P_G)", "d")
         curve("kl", "kl_g_data", "KL(P_G ‖ P_data)", "kl_g_data")
-        curve("kl", "kl_mle_gauss", "to MLE Gaussian", "mle_gauss", width=2, dash="dash")
-        curve("kl", "kl_mle_gmm", "to MLE mixture", "mle_gmm", width=2, dash="dashdot")
         curve("kl", "kl_data_g_floor", "noise floors", "floor", width=1.5, dash="dash")
         curve("kl", "kl_g_data_floor", "", "floor", width=1.5, dash="dot")
-        self.legends["kl"].removeItem(self.curves["kl_g_data_floor"])  # one legend row for both floors
+        self.legends["kl"].removeItem(self.curves["kl_g_data_floor"])  # one legend entry for both floors
+        # labels side by side, each on the side of its line that faces the plot's middle
+        self.mle_lines = {key: hline("kl", 0.0, "", colour, position=position, inward=True)
+                          for key, colour, position in (("kl_mle_gauss", "mle_gauss", 0.02),
+                                                        ("kl_mle_gmm", "mle_gmm", 0.5))}
+        for line in self.mle_lines.values():
+            line.hide()
         # 4. the game's value against its bound at D*
-        add_plot("value", "V(G, D) (nats)")
+        add_plot("value", "nats")
         curve("value", "value", "V(G, D) estimated", "value")
         curve("value", "value_bound", "V(G,D*) = −2log2 + 2JSD", "value_bound", dash="dash")
         self.value_min = hline("value", -2 * LOG2, "global minimum −2 log 2 (P_G = P_data)")
@@ -177,19 +191,22 @@ class MetricsView(QWidget):
             self._fit_legend(name)
 
     def _fit_legend(self, name: str) -> None:
-        """As many legend columns (3, 2 or 1) as fit the plot's width: a legend wider than its
-        plot widens the whole plot past the dock's edge, cutting off the latest steps."""
-        legend = self.legends[name]
+        """A legend wider than its plot widens the whole plot past the dock's edge, cutting off
+        the latest steps."""
         # the plots span this view's width (their own widths lag behind in a resize event);
         # the legend sits above the curves, right of the y axis
         room = self.width() - self.plots[name].getAxis("left").minimumWidth() - 16
-        for cols in (3, 2, 1):
-            legend.setColumnCount(cols)
-            width = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width()
-            if width <= room:
-                break
-        height = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).height()
-        self.plots[name].layout.setRowFixedHeight(0, height + 2)
+        height = style.fit_legend_columns(self.legends[name], room) + 2
+        self.plots[name].layout.setRowFixedHeight(0, height)
+        self._legend_heights[name] = height
+        self._set_min_height(name)
+
+    def _set_min_height(self, name: str) -> None:
+        """Room for the legend, a readable plot body and, under the lowest plot, the step axis: a
+        short screen scrolls the plots (the window puts this view in a scroll area) instead of
+        squeezing them flat."""
+        axis = BOTTOM_AXIS_PX if name == self._bottom else 0
+        self.widgets[name].setMinimumHeight(int(self._legend_heights.get(name, 0) + MIN_BODY_PX + axis))
 
     def _legend_clicked(self, item) -> None:
         """A legend click hides or shows a curve; remember it so the next snapshot keeps it so."""
@@ -296,12 +313,25 @@ class MetricsView(QWidget):
 
     def _show_kl(self, snap: Snapshot) -> None:
         shown = [self._set(k, series(snap, k, positive=True))
-                 for k in ("kl_data_g", "kl_g_data", "kl_mle_gauss", "kl_mle_gmm", "kl_data_g_floor", "kl_g_data_floor")]
+                 for k in ("kl_data_g", "kl_g_data", "kl_data_g_floor", "kl_g_data_floor")]
+        for key, line in self.mle_lines.items():
+            value = snap.metrics.get(key)
+            drawable = value is not None and math.isfinite(value) and value > 0  # a log axis has no 0
+            line.setVisible(drawable)  # first: a hidden line's label ignores a new text
+            if drawable:
+                line.setValue(math.log10(value))  # a log plot's lines live in log10 coordinates
+                line.label.setFormat(f"{MLE_NAMES[key]}: {value:.3g}")
         self.widgets["kl"].setVisible(any(shown))
         self._fit_decades("kl")
 
+    def _relabel(self, name: str) -> None:
+        """A log plot's new height holds more or fewer decade labels."""
+        if name in self._decades:
+            self._label_decades(name, self._decades[name])
+
     def _fit_decades(self, name: str) -> None:
-        """Show the visible curves of a log plot between whole decades, so decade labels always exist."""
+        """Show the visible curves of a log plot between whole decades, so decade labels always
+        exist; label as many decades as the plot's height has room for."""
         lows, highs = [], []
         for c in self.plots[name].listDataItems():
             if c.isVisible():
@@ -309,6 +339,9 @@ class MetricsView(QWidget):
                 if y is not None and len(y):
                     lows.append(float(np.min(y)))
                     highs.append(float(np.max(y)))
+        if name == "kl":
+            levels = [10.0 ** line.value() for line in self.mle_lines.values() if line.isVisible()]
+            lows, highs = lows + levels, highs + levels
         if not lows:
             return
         lo, hi = math.floor(math.log10(min(lows))), math.ceil(math.log10(max(highs)))
@@ -316,13 +349,19 @@ class MetricsView(QWidget):
         if span != self._decades.get(name):
             self._decades[name] = span
             self.plots[name].setYRange(*span, padding=0.1)  # room for the end labels
-            decades = range(span[0], span[1] + 1)
-            step = max(1, math.ceil(len(decades) / 6))  # at most ~6 labels however wide the range
-            major = [(k, f"{10.0 ** k:g}") for k in decades if (k - span[0]) % step == 0]
-            inside = [(k, m) for k in decades for m in range(2, 10) if k + math.log10(m) < span[1]]
-            label = len(decades) <= 3  # a short range also labels 2x and 5x
-            minor = [(k + math.log10(m), f"{m * 10.0 ** k:g}" if label and m in (2, 5) else "") for k, m in inside]
-            self.plots[name].getAxis("left").setTicks([major, minor])
+            self._label_decades(name, span)
+
+    def _label_decades(self, name: str, span: tuple[int, int]) -> None:
+        height = self.plots[name].getViewBox().height()
+        room = max(2, int(height // LABEL_SPACING_PX)) if height > 0 else 6
+        decades = range(span[0], span[1] + 1)
+        step = max(1, math.ceil((len(decades) - 1) / (room - 1)))  # the lowest and the highest, at least
+        major = [(k, f"{10.0 ** k:g}") for k in decades if (k - span[0]) % step == 0]
+        inside = [(k, m) for k in decades for m in range(2, 10) if k + math.log10(m) < span[1]]
+        # a short range also labels 2x and 5x, where three labels a decade fit
+        label = len(decades) <= 3 and 3 * (len(decades) - 1) <= room - 1
+        minor = [(k + math.log10(m), f"{m * 10.0 ** k:g}" if label and m in (2, 5) else "") for k, m in inside]
+        self.plots[name].getAxis("left").setTicks([major, minor])
 
     def _label_bottom_plot(self) -> None:
         """Step values and the axis label only under the lowest visible plot: the others share it."""
@@ -336,6 +375,7 @@ class MetricsView(QWidget):
             axis.setStyle(showValues=name == bottom)
             style.style_axis(axis, "step" if name == bottom else None)
             axis.showLabel(name == bottom)
+            self._set_min_height(name)
 
     def _show_losses(self, snap: Snapshot) -> None:
         self._set("d_loss", series(snap, "d_loss"))
@@ -348,13 +388,11 @@ class MetricsView(QWidget):
             self._loss_kind = kind
             refs = LOSS_REFERENCES.get(kind, {})
             for who, line in self.loss_refs.items():
+                line.setVisible(who in refs)  # first: a hidden line's label ignores a new text
                 if who in refs:
                     value, text = refs[who]
                     line.setValue(value)
                     line.label.setFormat(text)
-                    line.show()
-                else:
-                    line.hide()
             self.legends["loss"].getLabel(self.curves["d_loss"]).setText(f"D loss ({kind})")
 
     def _show_value(self, snap: Snapshot) -> None:
@@ -400,6 +438,8 @@ class MetricsView(QWidget):
         self._parts = []
         for c in self.curves.values():
             c.setData([], [])
+        for line in self.mle_lines.values():
+            line.hide()
         self.value_note.hide()
 
 

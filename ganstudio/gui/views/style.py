@@ -130,6 +130,15 @@ def legend(item: pg.PlotItem, offset=(10, 10), columns: int = 1) -> pg.LegendIte
     return leg
 
 
+def fit_legend_columns(legend: pg.LegendItem, room: float, most: int = 3) -> float:
+    """Give `legend` as many columns (`most` down to 1) as fit in `room` pixels; returns its height."""
+    for cols in range(most, 0, -1):
+        legend.setColumnCount(cols)
+        if legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() <= room:
+            break
+    return legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).height()
+
+
 def text_item(html: str = "", anchor=(0, 0)) -> pg.TextItem:
     t = pg.TextItem(html=html, anchor=anchor, fill=pg.mkBrush(255, 255, 255, 225), border=pg.mkPen("#bdbdbd"))
     return t
@@ -204,13 +213,14 @@ def view_frame(view: QWidget) -> tuple["LayerToolbar", pg.GraphicsLayoutWidget, 
     return toolbar, graphics, note
 
 
-def sync_mode_legend(view, has_modes: bool) -> None:
-    """Legend rows for the mode markers only while the distribution has modes."""
+def sync_mode_legend(view, has_modes: bool) -> bool:
+    """Legend rows for the mode markers only while the distribution has modes; True if they changed."""
     if has_modes == view._modes_in_legend:
-        return
+        return False
     view._modes_in_legend = has_modes
     for item, name in ((view.modes_captured, "mode captured"), (view.modes_missed, "mode missed")):
         if has_modes:
             view.legend.addItem(item, name)
         else:
             view.legend.removeItem(item)
+    return True

@@ -15,6 +15,7 @@ from . import style
 MAPPED_POINTS = 50  # how many fixed z are drawn with their line to G(z)
 AXIS_WIDTH = 76  # fixed axis widths keep the mapping strip aligned with the plot above
 D_RANGE = (-0.02, 1.05)
+LEGEND_MARGIN = 24  # pixels the graphics layout keeps around the legend
 
 
 def finite_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +42,7 @@ class View1D(QWidget):
 
         # --- legend across the top, then the density plot, then the mapping strip ---
         self.legend = pg.LegendItem(
-            colCount=3,
+            colCount=3,  # fewer when the view is narrow (resizeEvent)
             labelTextColor=style.FOREGROUND,
             labelTextSize=style.LEGEND_TEXT_SIZE,
             brush=pg.mkBrush(255, 255, 255, 0),
@@ -140,6 +141,11 @@ class View1D(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(2, 1 if on else 0)
 
     # ------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        # a legend wider than the view would be cut off at its right edge
+        style.fit_legend_columns(self.legend, self.width() - LEGEND_MARGIN)
+
     def _sync_d_view(self) -> None:
         self.d_view.setGeometry(self.plot.vb.sceneBoundingRect())
         self.d_view.linkedViewChanged(self.plot.vb, self.d_view.XAxis)
@@ -221,7 +227,8 @@ class View1D(QWidget):
             self.plot.setYRange(-0.03 * hi, hi, padding=0)
 
     def _show_modes(self, snap: Snapshot) -> None:
-        style.sync_mode_legend(self, snap.modes is not None)
+        if style.sync_mode_legend(self, snap.modes is not None):
+            style.fit_legend_columns(self.legend, self.width() - LEGEND_MARGIN)
         if snap.modes is None:
             self.modes_captured.setData([], [])
             self.modes_missed.setData([], [])

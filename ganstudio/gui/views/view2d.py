@@ -24,6 +24,8 @@ HEAD_FRACTION = 0.3  # arrow head length, as a fraction of the arrow
 HEAD_ANGLE = np.deg2rad(25.0)
 CONTOURS = (0.25, 0.5, 0.75)  # D* levels drawn as contours; 0.5 is where p_data = p_G
 HEAT_SOURCES = ("D(x)", "D*(x)", "off")
+PLOT_FRAME = (150, 60)  # pixels of a plot's width and height outside its square: axes and colour bar
+LEGEND_MARGIN = 12
 
 
 class MovingScatter(pg.ScatterPlotItem):
@@ -118,9 +120,11 @@ class View2D(QWidget):
         for item in (self.heat, self.real, self.modes_captured, self.modes_missed):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
-        # the legend sits beside the plot, never over the data
+        # the legend sits beside the plot or under it (whichever leaves the square plot larger),
+        # never over the data
         self.legend = pg.LegendItem(labelTextColor=style.FOREGROUND, labelTextSize=style.LEGEND_TEXT_SIZE,
                                     brush=pg.mkBrush(255, 255, 255, 0))
+        self.legend_below = False
         self.graphics.addItem(self.legend, row=0, col=1)
         self.graphics.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
         self.legend.addItem(self.real, "real x ~ P_data")
@@ -158,6 +162,34 @@ class View2D(QWidget):
         self.legend.sigSampleClicked.connect(tb.sync_from_items)
 
     # ------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._place_legend(self.graphics.width(), self.graphics.height())
+
+    def _place_legend(self, width: int, height: int) -> None:
+        """Beside the plot in a wide view, under it in a tall one: the plot is square (its aspect
+        is locked), so the legend goes where it leaves the larger square."""
+        if width <= 0 or height <= 0:
+            return
+        room_w, room_h = width - PLOT_FRAME[0], height - PLOT_FRAME[1]
+        style.fit_legend_columns(self.legend, 0, most=1)
+        beside_w = self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() + LEGEND_MARGIN
+        below_h = style.fit_legend_columns(self.legend, width - 2 * LEGEND_MARGIN, most=4) + LEGEND_MARGIN
+        below = min(room_w, room_h - below_h) > min(room_w - beside_w, room_h)
+        if not below:
+            style.fit_legend_columns(self.legend, 0, most=1)
+        if below == self.legend_below:
+            return
+        self.legend_below = below
+        layout = self.graphics.ci
+        layout.removeItem(self.legend)
+        if below:
+            layout.addItem(self.legend, row=1, col=0)
+            layout.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        else:
+            layout.addItem(self.legend, row=0, col=1)
+            layout.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+
     def _heat_source_changed(self, _index: int) -> None:
         if self._snap is not None:
             self._show_heat(self._snap)
@@ -239,7 +271,8 @@ class View2D(QWidget):
             self.note.hide()
 
     def _show_modes(self, snap: Snapshot) -> None:
-        style.sync_mode_legend(self, snap.modes is not None)
+        if style.sync_mode_legend(self, snap.modes is not None):
+            self._place_legend(self.graphics.width(), self.graphics.height())
         if snap.modes is None:
             self.modes_captured.setData(pos=np.zeros((0, 2)))
             self.modes_missed.setData(pos=np.zeros((0, 2)))
