@@ -42,7 +42,6 @@ TIPS = {
     "hidden": "Units in each hidden layer of both G and D (changing it builds new networks).",
     "layers": "Number of hidden layers in both G and D (changing it builds new networks).",
     "activation": "Nonlinearity between layers, e.g. relu(a) = max(0, a), tanh(a) = (e^a - e^-a) / (e^a + e^-a).",
-    "pack": "PacGAN: D judges m samples at once, D(x_1, ..., x_m), which penalises mode collapse.",
     "d_steps": "k, discriminator updates per iteration: k times ascend V(G,D) = E[log D(x)] + E[log(1 - D(G(z)))].",
     "g_steps": "m, generator updates per iteration, after the D updates: m times descend V(G,D) with D fixed.",
     "loss": ("The game: minimax G minimises E[log(1 - D(G(z)))]; nonsaturating G maximises E[log D(G(z))]; "
@@ -212,7 +211,6 @@ class ControlPanel(QScrollArea):
         inner = QWidget()
         form = QFormLayout(inner)
         form.setContentsMargins(0, 0, 0, 0)
-        self._add_spin(form, "pack", "Pack (PacGAN)", 1, 16)
         self._add_double(form, "beta1", "Adam beta1", 0.0, 0.999999, 3, 0.05)
         self._add_double(form, "beta2", "Adam beta2", 0.0, 0.999999, 4, 0.001)
         self._add_double(form, "momentum", "Momentum", 0.0, 0.999999, 3, 0.05)
@@ -228,6 +226,8 @@ class ControlPanel(QScrollArea):
         return box
 
     def _bind(self, key: str, widget: QWidget, get, put) -> None:
+        if key not in field_names():  # a control for a setting the engine does not have
+            raise KeyError(f"no TrainConfig field {key!r}")
         widget.setToolTip(widget.toolTip() or TIPS[key])
         widget.setObjectName(key)
         self._bindings[key] = _Binding(widget, get, put)
@@ -242,13 +242,9 @@ class ControlPanel(QScrollArea):
         return spin
 
     def _add_spin(self, form: QFormLayout, key: str, label: str, lo: int, hi: int, step: int = 1) -> None:
-        if key not in field_names():  # the advanced keys follow the engine's TrainConfig
-            return
         form.addRow(label, self._spin(key, lo, hi, step))
 
     def _add_double(self, form, key, label, lo, hi, decimals, step) -> None:
-        if key not in field_names():  # the advanced keys follow the engine's TrainConfig
-            return
         spin = QDoubleSpinBox()
         spin.setRange(lo, hi)
         spin.setDecimals(decimals)
@@ -259,16 +255,12 @@ class ControlPanel(QScrollArea):
         form.addRow(label, spin)
 
     def _add_log(self, form: QFormLayout, key: str, label: str) -> None:
-        if key not in field_names():  # the advanced keys follow the engine's TrainConfig
-            return
         spin = LogSpinBox(1e-7, 10.0)
         spin.valueChanged.connect(lambda _v: self._emit(key))
         self._bind(key, spin, spin.value, spin.setValue)
         form.addRow(label, spin)
 
     def _add_choice(self, form: QFormLayout, key: str, label: str, choices) -> None:
-        if key not in field_names():  # the advanced keys follow the engine's TrainConfig
-            return
         combo = QComboBox()
         for choice in choices:
             combo.addItem(choice, choice)
@@ -285,8 +277,6 @@ class ControlPanel(QScrollArea):
         form.addRow(label, combo)
 
     def _add_check(self, form: QFormLayout, key: str, label: str) -> None:
-        if key not in field_names():  # the advanced keys follow the engine's TrainConfig
-            return
         check = QCheckBox(label)
         check.toggled.connect(lambda _v: self._emit(key))
         self._bind(key, check, check.isChecked, check.setChecked)

@@ -242,3 +242,13 @@ def test_the_samples_view_is_built_before_the_first_snapshot(qtbot, settings, pr
     qtbot.addWidget(window)
     assert list(window.samples.views) == [dim]
     window.close()
+
+
+def test_every_setting_has_one_control_with_a_tooltip(window):
+    """The control panel and TrainConfig agree: no setting without a control, no control without a setting."""
+    from ganstudio.core.config import field_names
+
+    bound = set(window.panel._bindings)
+    assert bound == set(field_names())
+    for key in bound:
+        assert window.panel.widget(key).toolTip().strip(), key
