@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -118,3 +119,21 @@ def test_bench_times_the_trainer_on_cuda():
     report = run_benchmarks(seconds=0.6, device="cuda")
     assert report["device"] == "cuda"
     assert report["trainer_steps_per_s"] > 0 and report["bare_steps_per_s"] > 0 and report["flops_per_step"] > 0
+
+
+def test_a_measurement_on_another_thread_reads_its_own_copies_while_cuda_trains():
+    """The live loop measures on a second thread while the first keeps training on the GPU."""
+    t = make("cuda", distribution="ring-8")
+    for _ in range(10):
+        t.step()
+    t.snapshot(full=True)  # caches filled
+    job, expected = t.measurement_job(), t.measurer.measure(t)
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(job)
+        for _ in range(30):
+            t.step()
+        result = running.result()
+    assert result[1]["step"] == expected["step"]
+    np.testing.assert_allclose(result[1]["d_grid"], expected["d_grid"], rtol=1e-5, atol=1e-6)
+    assert result[1]["metrics"] == pytest.approx(expected["metrics"], rel=1e-5, abs=1e-8)
+    assert t.accept_measurement(result)
