@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self._frames_unacked = 0
         self._pending_snap = None  # the newest Snapshot not drawn yet
         self._draw_scheduled = False
+        self._play_when_drawn = False  # Play was pressed before the first frame was drawn
         self.frame_cost_s = 0.0  # GUI time of the last frame, from arrival to idle (the benchmark reads it)
         QAbstractEventDispatcher.instance().aboutToBlock.connect(self._on_idle)
         self._frame_watchdog = QTimer(self)  # an event loop that never idles still gets frames
@@ -202,7 +203,7 @@ class MainWindow(QMainWindow):
         self.transport = TransportBar(self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport)
         t = self.transport
-        t.play.toggled.connect(lambda on: self.post("play" if on else "pause"))
+        t.play.toggled.connect(self._play_toggled)
         t.step_d.triggered.connect(lambda: self.post("step_d"))
         t.step_g.triggered.connect(lambda: self.post("step_g"))
         t.step_both.triggered.connect(lambda: self.post("step_both"))
@@ -292,6 +293,15 @@ class MainWindow(QMainWindow):
         self._default_dock_sizes()
 
     # ---- talking to the worker --------------------------------------------------
+    @Slot(bool)
+    def _play_toggled(self, on: bool) -> None:
+        """Play pressed before the first frame is drawn starts training once it is: that frame
+        paints every panel for the first time (0.2 s here), which must not hold up a running trainer's
+        frames."""
+        self._play_when_drawn = on and self.last_snapshot is None
+        if not self._play_when_drawn:
+            self.post("play" if on else "pause")
+
     def post(self, command: str, value: Any = None) -> None:
         self.worker.post(command, value)
 
@@ -418,7 +428,8 @@ class MainWindow(QMainWindow):
             self._frame_started = time.perf_counter()
         try:
             if not self._closed:
-                self.show_snapshot(snap, everything=not self.transport.play.isChecked())
+                first = self.last_snapshot is None  # drawn whole, before any training starts
+                self.show_snapshot(snap, everything=first or not self.transport.play.isChecked())
         finally:
             self._frame_watchdog.start()
 
@@ -431,6 +442,9 @@ class MainWindow(QMainWindow):
         self._frame_started = None
         self._frame_watchdog.stop()
         self.frame_cost_s = cost
+        if self._play_when_drawn:
+            self._play_when_drawn = False
+            self.post("play")
         rest_ms = int(1000 * cost * (1.0 / GUI_BUDGET - 1.0))
         if rest_ms <= 1:
             self._release_frame()

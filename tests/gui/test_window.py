@@ -252,3 +252,24 @@ def test_every_setting_has_one_control_with_a_tooltip(window):
     assert bound == set(field_names())
     for key in bound:
         assert window.panel.widget(key).toolTip().strip(), key
+
+
+def test_play_pressed_before_the_first_frame_starts_training_once_it_is_drawn(qtbot, settings):
+    """The first frame paints every panel for the first time; training must not be running under it."""
+    from ganstudio.gui.main_window import MainWindow
+
+    window = MainWindow(preset="ring-8", settings=settings)
+    qtbot.addWidget(window)
+    posted = []
+    post = window.post
+    window.post = lambda command, value=None: (posted.append((command, window.frames_drawn)), post(command, value))
+    window.show()
+    window.transport.play.trigger()  # at once: the training process is still starting
+    try:
+        assert window.last_snapshot is None and not posted
+        qtbot.waitUntil(lambda: window.last_snapshot is not None and window.last_snapshot.step > 0, timeout=20000)
+        assert posted[0] == ("play", 1)  # sent after the first frame was drawn
+        assert window.transport.play.isChecked()
+    finally:
+        window.close()
+    assert not window.trainer_thread.isRunning()
