@@ -141,8 +141,8 @@ class MetricsView(QWidget):
         curve("loss", "d_loss", "D loss", "d_loss")
         curve("loss", "g_loss", "G loss", "g_loss")
         self.loss_refs = {
-            "d": hline("loss", 0.0, "", "d_loss", position=0.02, above=True),
-            "g": hline("loss", 0.0, "", "g_loss", position=0.45, above=True),
+            "d": hline("loss", 0.0, "", "d_loss", position=0.02, inward=True),
+            "g": hline("loss", 0.0, "", "g_loss", position=0.45, inward=True),
         }
         # 2. JSD with its sampling-noise floor and its ceiling log 2
         add_plot("jsd", "nats")
