@@ -303,6 +303,22 @@ def test_metrics_reference_labels_follow_a_change_of_loss(qtbot):
         assert line.isVisible() and line.label.toPlainText() == LOSS_REFERENCES["lsgan"][who][1]
 
 
+def test_a_reference_label_along_the_top_of_its_plot_goes_under_its_line(qtbot):
+    """A strong D's loss is near 0, so 2 log 2 runs along the top: its label must not leave the plot."""
+    view = MetricsView()
+    snap = make_snapshot("ring-8", loss="minimax", history_len=50)
+    history = {**snap.history, "d_loss": np.full(len(snap.history["step"]), 0.01),
+               "g_loss": np.full(len(snap.history["step"]), -0.01)}
+    view.show_snapshot(dataclasses.replace(snap, history=history))
+    shown(view, qtbot, (600, 1000))
+    d, g = view.loss_refs["d"], view.loss_refs["g"]  # at 2 log 2 (the top) and -log 2 (the bottom)
+    assert d.label.anchors[0] == (0, 0) and g.label.anchors[0] == (0, 1)
+    plot = view.plots["loss"].getViewBox().sceneBoundingRect()
+    for line in (d, g):
+        box = line.label.sceneBoundingRect()
+        assert plot.top() - 1 <= box.top() and box.bottom() <= plot.bottom() + 1
+
+
 def test_kl_plot_draws_the_mle_fits_as_labelled_lines(qtbot, snap2d):
     view = MetricsView()
     view.show_snapshot(snap2d)

@@ -46,7 +46,8 @@ def series(snap: Snapshot, key: str, positive: bool = False) -> tuple[np.ndarray
 MLE_NAMES = {"kl_mle_gauss": "MLE Gaussian", "kl_mle_gmm": "MLE mixture"}  # on the KL plot: KL(P_data || fit)
 MIN_BODY_PX = 72  # a plot's curves get at least this height (three decade labels on a log axis)
 BOTTOM_AXIS_PX = 44  # the step values and label under the lowest plot
-LABEL_SPACING_PX = 20  # a log axis labels a decade only every this many pixels: tick labels never overlap
+LABEL_SPACING_PX = 20
+LABEL_FLIP_AT = 0.75  # a reference line higher than this share of its plot's height has its label below it  # a log axis labels a decade only every this many pixels: tick labels never overlap
 
 # which plot each drawing step redraws
 PART_PLOTS = {"_show_losses": "loss", "_show_grads": "grad", "_show_jsd": "jsd", "_show_kl": "kl",
@@ -131,7 +132,8 @@ class MetricsView(QWidget):
             anchors = [(0, 0), (0, 1)] if inward else [anchor, anchor]
             line = pg.InfiniteLine(pos=value, angle=0, pen=style.pen(colour, width=1.5, style="dash"),
                                    label=text, labelOpts={"position": position, "color": style.COLORS.get(colour, colour),
-                                                          "anchors": anchors})
+                                                          "anchors": anchors, "fill": style.LABEL_FILL})
+            line.label.setZValue(10)  # over the curves, on a pale ground: legible where they cross
             line.label.setFont(style.tick_font())
             self.plots[plot].addItem(line, ignoreBounds=False)
             return line
@@ -141,9 +143,10 @@ class MetricsView(QWidget):
         curve("loss", "d_loss", "D loss", "d_loss")
         curve("loss", "g_loss", "G loss", "g_loss")
         self.loss_refs = {
-            "d": hline("loss", 0.0, "", "d_loss", position=0.02, inward=True),
-            "g": hline("loss", 0.0, "", "g_loss", position=0.45, inward=True),
+            "d": hline("loss", 0.0, "", "d_loss", position=0.02, above=True),
+            "g": hline("loss", 0.0, "", "g_loss", position=0.45, above=True),
         }
+        self.plots["loss"].getViewBox().sigYRangeChanged.connect(self._place_loss_labels)
         # 2. JSD with its sampling-noise floor and its ceiling log 2
         add_plot("jsd", "nats")
         curve("jsd", "jsd", "JSD(P_data ‖ P_G)", "d_star")
@@ -394,6 +397,17 @@ class MetricsView(QWidget):
                     line.setValue(value)
                     line.label.setFormat(text)
             self.legends["loss"].getLabel(self.curves["d_loss"]).setText(f"D loss ({kind})")
+            self._place_loss_labels(None, self.plots["loss"].getViewBox().viewRange()[1])
+
+    def _place_loss_labels(self, _viewbox, y_range) -> None:
+        """A reference label goes above its line, or below it when the line runs along the top."""
+        y0, y1 = y_range
+        for line in self.loss_refs.values():
+            below = y1 > y0 and (line.value() - y0) / (y1 - y0) > LABEL_FLIP_AT
+            anchor = (0, 0) if below else (0, 1)
+            if line.label.anchors[0] != anchor:
+                line.label.anchors = [anchor, anchor]
+                line.label.updatePosition()
 
     def _show_value(self, snap: Snapshot) -> None:
         a = self._set("value", series(snap, "value"))

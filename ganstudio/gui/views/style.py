@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QToolBar, QVBoxLayout, QWidget
 BACKGROUND = "#ffffff"
 FOREGROUND = "#1e1e1e"
 GRID_ALPHA = 0.25
+LABEL_FILL = (255, 255, 255, 190)  # behind a reference line's label
 
 COLORS = {
     "data": "#1e1e1e",  # P_data, real samples
