@@ -247,6 +247,19 @@ def test_view2d_legend_goes_where_the_square_plot_is_larger(qtbot, snap2d, size,
         assert legend.left() >= plot.right()
 
 
+def test_view2d_legend_moves_when_the_view_is_resized(qtbot, snap2d):
+    view = View2D()
+    view.show_snapshot(snap2d)
+    shown(view, qtbot, (1300, 700))
+    assert not view.legend_below
+    view.resize(600, 900)
+    qtbot.wait(20)
+    assert view.legend_below and view.legend.columnCount > 1
+    view.resize(1300, 700)
+    qtbot.wait(20)
+    assert not view.legend_below and view.legend.columnCount == 1
+
+
 @pytest.mark.parametrize("width", [520, 1200])
 def test_view1d_legend_fits_the_view(qtbot, snap1d, width):
     view = View1D()

@@ -46,8 +46,8 @@ def series(snap: Snapshot, key: str, positive: bool = False) -> tuple[np.ndarray
 MLE_NAMES = {"kl_mle_gauss": "MLE Gaussian", "kl_mle_gmm": "MLE mixture"}  # on the KL plot: KL(P_data || fit)
 MIN_BODY_PX = 72  # a plot's curves get at least this height (three decade labels on a log axis)
 BOTTOM_AXIS_PX = 44  # the step values and label under the lowest plot
-LABEL_SPACING_PX = 20
-LABEL_FLIP_AT = 0.75  # a reference line higher than this share of its plot's height has its label below it  # a log axis labels a decade only every this many pixels: tick labels never overlap
+LABEL_SPACING_PX = 20  # a log axis labels a decade only every this many pixels: tick labels never overlap
+LABEL_FLIP_AT = 0.75  # a reference line higher than this share of its plot's height has its label below it
 
 # which plot each drawing step redraws
 PART_PLOTS = {"_show_losses": "loss", "_show_grads": "grad", "_show_jsd": "jsd", "_show_kl": "kl",
