@@ -332,6 +332,22 @@ def test_a_reference_label_along_the_top_of_its_plot_goes_under_its_line(qtbot):
         assert plot.top() - 1 <= box.top() and box.bottom() <= plot.bottom() + 1
 
 
+def test_metrics_before_the_first_step_look_ready_not_broken(qtbot, snap2d):
+    """At step 0 the loss curves are empty but on (no 'hidden' mark in their legend), and the empty
+    log plots show plain decades rather than a jumble of default ticks."""
+    from ganstudio.gui.views.metrics_view import EMPTY_DECADES
+
+    empty = {k: np.zeros(0) for k in snap2d.history}
+    view = MetricsView()
+    view.show_snapshot(dataclasses.replace(snap2d, step=0, history=empty))
+    shown(view, qtbot, (600, 1000))
+    qtbot.wait(20)
+    for key in ("d_loss", "g_loss", "g_grad_norm", "d_grad_norm"):
+        assert view.curves[key].isVisible() and len(data(view.curves[key])[0]) == 0, key
+    labels = [text for level in view.plots["grad"].getAxis("left")._tickLevels for _, text in level if text]
+    assert labels == [f"{10.0 ** k:g}" for k in range(EMPTY_DECADES[0], EMPTY_DECADES[1] + 1)]
+
+
 def test_kl_plot_draws_the_mle_fits_as_labelled_lines(qtbot, snap2d):
     view = MetricsView()
     view.show_snapshot(snap2d)

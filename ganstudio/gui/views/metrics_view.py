@@ -46,6 +46,7 @@ def series(snap: Snapshot, key: str, positive: bool = False) -> tuple[np.ndarray
 MLE_NAMES = {"kl_mle_gauss": "MLE Gaussian", "kl_mle_gmm": "MLE mixture"}  # on the KL plot: KL(P_data || fit)
 MIN_BODY_PX = 72  # a plot's curves get at least this height (three decade labels on a log axis)
 BOTTOM_AXIS_PX = 44  # the step values and label under the lowest plot
+EMPTY_DECADES = (-2, 0)  # the decades a log plot shows before it has data
 LABEL_SPACING_PX = 20  # a log axis labels a decade only every this many pixels: tick labels never overlap
 LABEL_FLIP_AT = 0.75  # a reference line higher than this share of its plot's height has its label below it
 
@@ -96,6 +97,8 @@ class MetricsView(QWidget):
             if log_y:  # the y range is snapped to whole decades in _fit_decades, which labels them
                 p.enableAutoRange(axis="y", enable=False)
                 p.getViewBox().sigResized.connect(lambda _vb, n=name: self._relabel(n))
+                self._decades[name] = EMPTY_DECADES  # before any data: a plain axis, not a jumble of ticks
+                p.setYRange(*EMPTY_DECADES, padding=0.1)
             p.setMouseEnabled(x=True, y=False)
             p.enableAutoRange(axis="x", enable=False)  # _follow_steps widens it in jumps instead
             p.getViewBox().sigXRangeChanged.connect(self._x_changed)
@@ -219,12 +222,11 @@ class MetricsView(QWidget):
     def _set(self, key: str, data: tuple[np.ndarray, np.ndarray] | None) -> bool:
         """Give a curve its data; returns whether there was any (a plot with none is hidden)."""
         c = self.curves[key]
+        c.setVisible(key not in self._user_hidden)  # an empty curve stays "on": its legend entry shows no hidden mark
         if data is None or len(data[0]) == 0:
             c.setData([], [])
-            c.setVisible(False)
             return False
         c.setData(*data)
-        c.setVisible(key not in self._user_hidden)
         return True
 
     def show_snapshot(self, snap: Snapshot) -> None:
