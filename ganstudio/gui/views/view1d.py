@@ -143,7 +143,10 @@ class View1D(QWidget):
     # ------------------------------------------------------------------
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
-        # a legend wider than the view would be cut off at its right edge
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """A legend wider than the view would be cut off at its right edge."""
         style.fit_legend_columns(self.legend, self.width() - LEGEND_MARGIN)
 
     def _sync_d_view(self) -> None:
@@ -228,7 +231,7 @@ class View1D(QWidget):
 
     def _show_modes(self, snap: Snapshot) -> None:
         if style.sync_mode_legend(self, snap.modes is not None):
-            style.fit_legend_columns(self.legend, self.width() - LEGEND_MARGIN)
+            self._fit_legend()
         if snap.modes is None:
             self.modes_captured.setData([], [])
             self.modes_missed.setData([], [])

@@ -172,12 +172,12 @@ class View2D(QWidget):
         if width <= 0 or height <= 0:
             return
         room_w, room_h = width - PLOT_FRAME[0], height - PLOT_FRAME[1]
-        style.fit_legend_columns(self.legend, 0, most=1)
+        self.legend.setColumnCount(1)
         beside_w = self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() + LEGEND_MARGIN
         below_h = style.fit_legend_columns(self.legend, width - 2 * LEGEND_MARGIN, most=4) + LEGEND_MARGIN
         below = min(room_w, room_h - below_h) > min(room_w - beside_w, room_h)
         if not below:
-            style.fit_legend_columns(self.legend, 0, most=1)
+            self.legend.setColumnCount(1)
         if below == self.legend_below:
             return
         self.legend_below = below
