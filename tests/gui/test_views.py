@@ -582,3 +582,30 @@ def test_metric_legends_never_widen_their_plots_past_the_dock(qtbot, snap2d, wid
             assert plot.geometry().width() <= view.widgets[name].width() + 1, (name, view.legends[name].columnCount)
     if width >= 900:
         assert view.legends["kl"].columnCount == 3  # wide docks keep the compact legend
+
+
+def test_reference_labels_never_hide_the_curves(qtbot, snap2d):
+    """Early in training JSD runs along log 2, right through the label "max: log 2": the curve must be
+    drawn over the label's pale ground, not faded under it."""
+    from PySide6.QtGui import QColor
+    import pyqtgraph as pg
+
+    view = MetricsView()
+    steps = snap2d.metric_history["step"]
+    near_max = np.full(len(steps), LN2 - 0.03)
+    view.show_snapshot(dataclasses.replace(snap2d, metric_history={**snap2d.metric_history, "jsd": near_max}))
+    image = shown(view, qtbot, (600, 1000))
+    for name, plot in view.plots.items():
+        items = plot.getViewBox().addedItems
+        lines = [i for i in items if isinstance(i, pg.InfiniteLine)]
+        curves = [i for i in items if isinstance(i, pg.PlotDataItem)]
+        assert all(line.zValue() < curve.zValue() for line in lines for curve in curves), name
+    label = view.jsd_max.label
+    graphics = view.widgets["jsd"]
+    local = graphics.mapFromScene(label.mapToScene(label.boundingRect())).boundingRect()
+    box = local.translated(graphics.mapTo(view, local.topLeft()) - local.topLeft())
+    assert box.width() > 50 and image.rect().contains(box)
+    colour = view.curves["jsd"].opts["pen"].color()
+    exact = sum(QColor(image.pixel(x, y)) == colour
+                for x in range(box.left(), box.right()) for y in range(box.top(), box.bottom()))
+    assert exact >= 20, "the JSD curve is faded under the label's ground"

@@ -136,7 +136,7 @@ class MetricsView(QWidget):
             line = pg.InfiniteLine(pos=value, angle=0, pen=style.pen(colour, width=1.5, style="dash"),
                                    label=text, labelOpts={"position": position, "color": style.COLORS.get(colour, colour),
                                                           "anchors": anchors, "fill": style.LABEL_FILL})
-            line.label.setZValue(10)  # over the curves, on a pale ground: legible where they cross
+            line.setZValue(-1)  # under the curves: the label's pale ground keeps it legible but never hides data
             line.label.setFont(style.tick_font())
             self.plots[plot].addItem(line, ignoreBounds=False)
             return line
