@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 
 import pytest
 
-from ganstudio.core.loop import FRAME_S, FRAMES_IN_FLIGHT, Mailbox, Speed, TrainingLoop
+from ganstudio.core.loop import FRAME_S, FRAMES_IN_FLIGHT, MEASURE_NICE, Mailbox, Speed, TrainingLoop
 from ganstudio.core.presets import load_preset
 from ganstudio.core.trainer import NonFiniteError, Trainer
 
@@ -189,3 +191,28 @@ def test_measurements_while_playing_run_beside_training(harness):
     playing = snaps[1:-1]
     shared = sum(1 for a, b in zip(playing, playing[1:]) if b.manifold is a.manifold)
     assert 0.3 * len(playing) < shared < 0.7 * len(playing)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_the_measuring_thread_yields_to_the_gui_and_training(harness):
+    """At MEASURE_NICE the measurement gives way whenever the GUI or the trainer shares its core."""
+    seen = []
+
+    def factory(config):
+        trainer = Trainer(config, eval_samples=5000)
+        measure = trainer.measurer.measure
+
+        def recorded(t):
+            seen.append((threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+            return measure(t)
+
+        trainer.measurer.measure = recorded
+        return trainer
+
+    h = harness(factory=factory)
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    h.box.put("play")
+    h.wait_for(lambda: any(name.startswith("measure") for name, _ in seen))
+    h.box.put("pause")
+    assert all(nice == MEASURE_NICE for name, nice in seen if name.startswith("measure")) and MEASURE_NICE > base
+    assert all(nice == base for name, nice in seen if not name.startswith("measure"))  # in line: unchanged
