@@ -209,10 +209,12 @@ def test_the_measuring_thread_yields_to_the_gui_and_training(harness):
         trainer.measurer.measure = recorded
         return trainer
 
-    h = harness(factory=factory)
     base = os.getpriority(os.PRIO_PROCESS, 0)
+    if base >= MEASURE_NICE:
+        pytest.skip("this process already runs at or below the measuring thread's priority")
+    h = harness(factory=factory)
     h.box.put("play")
     h.wait_for(lambda: any(name.startswith("measure") for name, _ in seen))
     h.box.put("pause")
-    assert all(nice == MEASURE_NICE for name, nice in seen if name.startswith("measure")) and MEASURE_NICE > base
+    assert all(nice == MEASURE_NICE for name, nice in seen if name.startswith("measure"))
     assert all(nice == base for name, nice in seen if not name.startswith("measure"))  # in line: unchanged
