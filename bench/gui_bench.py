@@ -108,23 +108,12 @@ def windowed(preset: str, seconds: float, minutes: float | None, pairs: int):
     """The window phase, cut into `pairs` playing segments; after each one training is paused
     (the window idles) while a headless run of `seconds` goes in a child process, so the ratio
     compares rates measured minutes apart at most, on a machine whose speed drifts (+-20% here)."""
-    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+    from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganstudio.gui.app import ensure_app, freeze_startup_objects
-    from ganstudio.gui.main_window import MainWindow
+    from bench_window import open_ready_window
 
-    app = ensure_app(headless=True)
-    settings = QSettings(os.path.join(os.environ.get("TMPDIR", "/tmp"), "gan-studio-bench.ini"),
-                         QSettings.Format.IniFormat)
-    settings.clear()
-    window = MainWindow(preset=preset, settings=settings)
-    window.resize(1600, 1000)
-    window.show()
-    freeze_startup_objects()  # as run_gui does
-    while window.last_snapshot is None:
-        app.processEvents()
-        time.sleep(0.01)
+    app, window = open_ready_window(preset, "gan-studio-bench")
 
     lateness: list[float] = []  # recorded while a playing segment is measured
     clock = QElapsedTimer()

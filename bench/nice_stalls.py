@@ -14,8 +14,6 @@ import argparse
 import itertools
 import os
 import sys
-import tempfile
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -42,21 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("per-thread nice levels are Linux's")
     levels = [int(v) for v in args.levels.split(",")]
 
-    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+    from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from ganstudio.gui.app import ensure_app, freeze_startup_objects
-    from ganstudio.gui.main_window import MainWindow
+    from bench_window import open_ready_window
 
-    app = ensure_app(headless=True)
-    settings = QSettings(os.path.join(tempfile.gettempdir(), "gan-studio-nice.ini"), QSettings.Format.IniFormat)
-    settings.clear()
-    window = MainWindow(preset="ring-8", settings=settings)
-    window.resize(1600, 1000)
-    window.show()
-    freeze_startup_objects()
-    while window.last_snapshot is None:
-        app.processEvents()
-        time.sleep(0.01)
+    app, window = open_ready_window("ring-8", "gan-studio-nice")
 
     clock = QElapsedTimer()
     clock.start()

@@ -77,24 +77,14 @@ def instrumented_child(commands, results, config, num_threads, log_path):
 
 
 def run_window(seconds: float, conditions: list[str], log_path: str) -> None:
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QTimer
 
+    from bench_window import open_ready_window
     from ganstudio.core import remote
     from ganstudio.core.loop import Speed
-    from ganstudio.gui.app import ensure_app, freeze_startup_objects
-    from ganstudio.gui.main_window import MainWindow
 
     remote._child_entry = _ChildEntry(log_path)
-    app = ensure_app(headless=True)
-    settings = QSettings(os.path.join(tempfile.gettempdir(), "gan-studio-split.ini"), QSettings.Format.IniFormat)
-    settings.clear()
-    window = MainWindow(preset="ring-8", settings=settings)
-    window.resize(1600, 1000)
-    window.show()
-    freeze_startup_objects()
-    while window.last_snapshot is None:
-        app.processEvents()
-        time.sleep(0.01)
+    app, window = open_ready_window("ring-8", "gan-studio-split")
     draw = window.show_snapshot
     cycle = itertools.cycle(conditions)
 
