@@ -609,3 +609,31 @@ def test_reference_labels_never_hide_the_curves(qtbot, snap2d):
     exact = sum(QColor(image.pixel(x, y)) == colour
                 for x in range(box.left(), box.right()) for y in range(box.top(), box.bottom()))
     assert exact >= 20, "the JSD curve is faded under the label's ground"
+
+
+def test_view2d_redraws_the_colour_bar_and_mode_marks_only_when_they_change(qtbot, snap2d):
+    """Every grid measurement brings a new D grid and new Modes; a colour bar re-set to the
+    same scale, or mode marks re-set to the same marks, cost the longest frame 2-3 ms."""
+    view = View2D()
+    view.show_snapshot(snap2d)
+    shown(view, qtbot, (900, 800))
+    axis = view.colorbar.axis
+    assert axis.picture is not None  # painted, and cached until something changes it
+    marks = view.modes_captured.data
+    same_marks = dataclasses.replace(snap2d.modes, counts=snap2d.modes.counts + 1)
+    view.show_snapshot(with_arrays(snap2d, d_grid=snap2d.d_grid * 0.5, modes=same_marks))
+    np.testing.assert_allclose(view.heat.image, snap2d.d_grid * 0.5, rtol=1e-6)  # the new grid is drawn
+    assert axis.picture is not None and view.modes_captured.data is marks
+
+    flipped = dataclasses.replace(snap2d.modes, captured=~np.asarray(snap2d.modes.captured))
+    view.show_snapshot(with_arrays(snap2d, d_grid=snap2d.d_grid * 0.25, modes=flipped))
+    assert len(view.modes_captured.data) == int((~np.asarray(snap2d.modes.captured)).sum())
+    assert len(view.modes_missed.data) == int(np.asarray(snap2d.modes.captured).sum())
+
+    critic = make_snapshot("ring-8", loss="hinge")
+    view.show_snapshot(critic)
+    lo, hi = view.colorbar.levels()
+    assert lo == -hi and hi >= np.abs(critic.d_grid).max() - 1e-6
+    assert "critic" in axis.labelText and axis.picture is None  # relabelled: repainted
+    view.show_snapshot(snap2d)
+    assert view.colorbar.levels() == (0.0, 1.0) and axis.labelText == "D(x)"
