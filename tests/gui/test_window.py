@@ -273,3 +273,29 @@ def test_play_pressed_before_the_first_frame_starts_training_once_it_is_drawn(qt
     finally:
         window.close()
     assert not window.trainer_thread.isRunning()
+
+
+def test_a_metric_plot_or_the_theory_is_drawn_in_its_own_turn_after_the_samples(qtbot, window):
+    """Drawn in the same event-loop turn as the samples, a metric plot's update and paint came
+    on top of theirs: those frames were the GUI thread's longest stalls."""
+    in_frame = [False]
+    panel_calls: list[bool] = []  # for each panel update: was it inside a samples frame?
+    draw_pending = window._draw_pending
+
+    def draw_and_flag():
+        in_frame[0] = True
+        try:
+            draw_pending()
+        finally:
+            in_frame[0] = False
+
+    window._draw_pending = draw_and_flag
+    advance, theory = window.metrics.advance, window.theory.show_snapshot
+    window.metrics.advance = lambda: (panel_calls.append(in_frame[0]), advance())[1]
+    window.theory.show_snapshot = lambda snap: (panel_calls.append(in_frame[0]), theory(snap))[1]
+    frames = window.frames_drawn
+    _play_until(qtbot, window, 300)
+    qtbot.waitUntil(lambda: len(panel_calls) >= 4 and window.frames_drawn > frames + 10, timeout=20000)
+    while_playing = list(panel_calls)  # (paused, a frame draws every panel at once, by design)
+    _pause(qtbot, window)
+    assert while_playing and not any(while_playing)
