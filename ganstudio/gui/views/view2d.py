@@ -79,7 +79,6 @@ class View2D(QWidget):
         for name in ("left", "top", "bottom"):
             self.colorbar.getAxis(name).setPen(pg.mkPen(style.FOREGROUND))
         style.style_axis(self.colorbar.axis, "D(x)")
-        self._colorbar_label = "D(x)"
         self.contours = [pg.IsocurveItem(level=v, pen=style.pen("d_star", width=3 if v == 0.5 else 1.5,
                                                                      style="solid" if v == 0.5 else "dash"),
                                          axisOrder="row-major") for v in CONTOURS]
@@ -266,8 +265,7 @@ class View2D(QWidget):
         # already the longest, as it carries a new grid).
         if tuple(float(v) for v in levels) != tuple(self.colorbar.levels()):
             self.colorbar.setLevels(levels)
-        if label != self._colorbar_label:
-            self._colorbar_label = label
+        if label != self.colorbar.axis.labelText:
             style.style_axis(self.colorbar.axis, label)
         if critic and key == "D(x)":
             self.note.setText(f"loss = {snap.config.loss}: D is a critic, so its colour is a score "
