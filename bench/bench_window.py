@@ -26,3 +26,17 @@ def open_ready_window(preset: str, name: str):
         app.processEvents()
         time.sleep(0.01)
     return app, window
+
+
+PROBE_MS = 2  # a stall of S ms shows as an interval between S and S + PROBE_MS
+
+
+def probe_timer(on_tick):
+    """The GUI benchmarks' event-loop probe: a precise PROBE_MS timer calling `on_tick` (not started)."""
+    from PySide6.QtCore import Qt, QTimer
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5% early or late by design
+    timer.setInterval(PROBE_MS)
+    timer.timeout.connect(on_tick)
+    return timer

@@ -29,7 +29,7 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-TICK_MS = 2
+from bench_window import PROBE_MS as TICK_MS  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -109,10 +109,10 @@ def windowed(preset: str, seconds: float, minutes: float | None, pairs: int):
     """The window phase, cut into `pairs` playing segments; after each one training is paused
     (the window idles) while a headless run of `seconds` goes in a child process, so the ratio
     compares rates measured minutes apart at most, on a machine whose speed drifts (+-20% here)."""
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from bench_window import open_ready_window
+    from bench_window import open_ready_window, probe_timer
 
     app, window = open_ready_window(preset, "gan-studio-bench")
 
@@ -127,10 +127,7 @@ def windowed(preset: str, seconds: float, minutes: float | None, pairs: int):
             lateness.append(now - last[0] - TICK_MS)
         last[0] = now
 
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5% early or late by design
-    timer.setInterval(TICK_MS)
-    timer.timeout.connect(tick)
+    timer = probe_timer(tick)
 
     paints = PaintCounter(window.samples.currentWidget())
     segment_s = (minutes * 60 if minutes else seconds * pairs) / pairs

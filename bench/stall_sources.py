@@ -65,16 +65,13 @@ def main(argv: list[str] | None = None) -> int:
 
     events: list[tuple[float, float, str]] = []
     record_work(events)
-    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtCore import QTimer
 
-    from bench_window import open_ready_window
+    from bench_window import open_ready_window, probe_timer
 
     app, window = open_ready_window("ring-8", "gan-studio-stall-sources")
     ticks: list[float] = []
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.setInterval(2)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer = probe_timer(lambda: ticks.append(time.perf_counter()))
     window.transport.play.trigger()
     QTimer.singleShot(2000, timer.start)  # after the start-up frames
     QTimer.singleShot(int(args.seconds * 1000), lambda: (timer.stop(), window.close(), app.quit()))
