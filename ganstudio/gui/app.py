@@ -6,7 +6,7 @@ import gc
 import os
 import sys
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -31,6 +31,8 @@ def ensure_app(headless: bool = False) -> QApplication:
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     app = QApplication(sys.argv[:1])
+    if app.platformName() == "offscreen":
+        qInstallMessageHandler(_without_offscreen_notice)
     app.setApplicationDisplayName(APP_NAME)
     font = QFont(app.font())
     if font.pointSizeF() < BASE_POINT_SIZE:
@@ -38,6 +40,17 @@ def ensure_app(headless: bool = False) -> QApplication:
         app.setFont(font)
     configure_pyqtgraph()
     return app
+
+
+# What the offscreen platform says of itself each time a window is shown: `render` and headless
+# runs would print it to a user as if something had gone wrong.
+OFFSCREEN_NOTICE = "This plugin does not support propagateSizeHints()"
+
+
+def _without_offscreen_notice(kind: QtMsgType, context, message: str) -> None:
+    """Qt's messages to stderr, as Qt prints them, less the offscreen platform's notice."""
+    if message != OFFSCREEN_NOTICE:
+        print(message, file=sys.stderr)
 
 
 def configure_pyqtgraph() -> None:

@@ -41,3 +41,17 @@ def test_the_app_keeps_qts_paint_helper_threads_off_the_trainers_cores(tmp_path)
                        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "1"
+
+
+def test_render_prints_no_qt_platform_notice(tmp_path):
+    """`render` draws offscreen, whose platform announces on every shown window that it cannot
+    propagate size hints; a user of the command sees only what the command has to say."""
+    out = tmp_path / "r.png"
+    r = subprocess.run([sys.executable, "-m", "ganstudio", "render", "--preset", "gaussian-1d", "--steps", "5",
+                        "--out", str(out)], capture_output=True, text=True, timeout=180,
+                       cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]),
+                       env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0, r.stderr
+    assert out.exists()
+    assert r.stderr == ""
+    assert r.stdout.strip() == f"wrote {out}"
