@@ -50,7 +50,8 @@ OFFSCREEN_NOTICE = "This plugin does not support propagateSizeHints()"
 def _without_offscreen_notice(kind: QtMsgType, context, message: str) -> None:
     """Qt's messages to stderr, as Qt prints them, less the offscreen platform's notice."""
     if message != OFFSCREEN_NOTICE:
-        print(message, file=sys.stderr)
+        category = getattr(context, "category", None) or "default"
+        print(message if category == "default" else f"{category}: {message}", file=sys.stderr)
 
 
 def configure_pyqtgraph() -> None:
