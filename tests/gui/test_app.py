@@ -1,9 +1,19 @@
-"""Starting the GUI where there is no screen fails with a clear line instead of an invisible window."""
+"""The app's process set-up, in fresh interpreters: no screen gives a clear line instead of an invisible
+window, Qt's paint helper threads stay off, and an offscreen run prints nothing of Qt's own."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 from ganstudio.gui.app import has_screen
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_python(args: list[str], tmp_path, **env) -> subprocess.CompletedProcess:
+    """A fresh interpreter at the repository root, with a bare environment and a scratch HOME."""
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=180, cwd=str(ROOT),
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env})
 
 
 def test_has_screen_reads_the_environment(monkeypatch):
@@ -20,11 +30,9 @@ def test_has_screen_reads_the_environment(monkeypatch):
 
 
 def test_launcher_without_a_display_says_so(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     if not sys.platform.startswith("linux"):
         return
-    r = subprocess.run([sys.executable, "main.py"], capture_output=True, text=True, timeout=120, env=env,
-                       cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    r = run_python(["main.py"], tmp_path)
     assert r.returncode == 1
     assert "no display" in r.stderr and "render" in r.stderr and "Traceback" not in r.stderr
 
@@ -36,9 +44,7 @@ def test_the_app_keeps_qts_paint_helper_threads_off_the_trainers_cores(tmp_path)
             "from ganstudio.gui.app import ensure_app\n"
             "app = ensure_app(headless=True)\n"
             "print(os.environ.get('QT_NO_GUI_THREADPOOL'))\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                       cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]),
-                       env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
+    r = run_python(["-c", code], tmp_path, QT_QPA_PLATFORM="offscreen")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "1"
 
@@ -47,10 +53,8 @@ def test_render_prints_no_qt_platform_notice(tmp_path):
     """`render` draws offscreen, whose platform announces on every shown window that it cannot
     propagate size hints; a user of the command sees only what the command has to say."""
     out = tmp_path / "r.png"
-    r = subprocess.run([sys.executable, "-m", "ganstudio", "render", "--preset", "gaussian-1d", "--steps", "5",
-                        "--out", str(out)], capture_output=True, text=True, timeout=180,
-                       cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]),
-                       env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
+    r = run_python(["-m", "ganstudio", "render", "--preset", "gaussian-1d", "--steps", "5", "--out", str(out)],
+                   tmp_path, QT_QPA_PLATFORM="offscreen")
     assert r.returncode == 0, r.stderr
     assert out.exists()
     assert r.stderr == ""
