@@ -325,7 +325,7 @@ def test_a_reference_label_along_the_top_of_its_plot_goes_under_its_line(qtbot):
     view.show_snapshot(dataclasses.replace(snap, history=history))
     shown(view, qtbot, (600, 1000))
     d, g = view.loss_refs["d"], view.loss_refs["g"]  # at 2 log 2 (the top) and -log 2 (the bottom)
-    assert d.label.anchors[0] == (0, 0) and g.label.anchors[0] == (0, 1)
+    assert d.label.anchors[0] == (0, 0) and g.label.anchors[0] == (1, 1)  # g's label ends at the right
     plot = view.plots["loss"].getViewBox().sceneBoundingRect()
     for line in (d, g):
         box = line.label.sceneBoundingRect()
@@ -360,6 +360,35 @@ def test_kl_plot_draws_the_mle_fits_as_labelled_lines(qtbot, snap2d):
         assert lo <= math.log10(value) <= hi  # inside the decades shown
     view.show_snapshot(dataclasses.replace(snap2d, metrics={**snap2d.metrics, "kl_mle_gmm": 0.0}))
     assert not view.mle_lines["kl_mle_gmm"].isVisible()  # 0 has no place on a log axis
+
+
+def test_reference_labels_stay_inside_a_narrow_plot_and_apart(qtbot, snap2d):
+    """On a projector at 1024 x 768 the metrics dock is ~300 px wide: a label that started mid-plot
+    ran off its right edge.  The two maximum-likelihood labels keep apart wherever the KL plot is
+    tall enough to hold both between its edges."""
+    view = MetricsView()
+    view.show_snapshot(snap2d)
+    for size in ((300, 1000), (300, 1400), (600, 1000)):
+        shown(view, qtbot, size)
+        qtbot.wait(20)
+        labels_inside(view)
+        gauss, gmm = (view.mle_lines[k].label.sceneBoundingRect() for k in ("kl_mle_gauss", "kl_mle_gmm"))
+        if view.plots["kl"].getViewBox().height() >= gauss.height() + gmm.height() + 20:
+            assert not gauss.intersects(gmm), size
+
+
+def labels_inside(view) -> None:
+    """Every reference label narrower than its plot lies inside it."""
+    for plot, lines in (("loss", view.loss_refs.values()), ("kl", view.mle_lines.values()),
+                        ("jsd", [view.jsd_max]), ("value", [view.value_min])):
+        box = view.plots[plot].getViewBox().sceneBoundingRect()
+        for line in lines:
+            if line.isVisible():
+                label = line.label.sceneBoundingRect()
+                assert label.width() > 0
+                fits = label.width() <= box.width() * 0.96
+                assert not fits or (box.left() - 1 <= label.left() and label.right() <= box.right() + 1), (
+                    plot, line.label.toPlainText())
 
 
 @pytest.mark.parametrize("height", [560, 1000])

@@ -128,13 +128,17 @@ class MetricsView(QWidget):
             self.curves[key] = c
             return c
 
-        def hline(plot: str, value: float, text: str, colour: str = "reference", position: float = 0.02,
+        def hline(plot: str, value: float, text: str, colour: str = "reference", right: bool = False,
                   above: bool = True, inward: bool = False) -> pg.InfiniteLine:
-            anchor = (0, 1) if above else (0, 0)
+            """A labelled reference line; its label starts at the plot's left edge, or ends at its right
+            edge with `right` (so a narrow plot clips neither, and two labels on one plot do not meet)."""
+            x = 1 if right else 0
+            anchor = (x, 1) if above else (x, 0)
             # pyqtgraph takes the first anchor while the line is in the upper half of the plot
-            anchors = [(0, 0), (0, 1)] if inward else [anchor, anchor]
+            anchors = [(x, 0), (x, 1)] if inward else [anchor, anchor]
             line = pg.InfiniteLine(pos=value, angle=0, pen=style.pen(colour, width=1.5, style="dash"),
-                                   label=text, labelOpts={"position": position, "color": style.COLORS.get(colour, colour),
+                                   label=text, labelOpts={"position": 0.98 if right else 0.02,
+                                                          "color": style.COLORS.get(colour, colour),
                                                           "anchors": anchors, "fill": style.LABEL_FILL})
             line.setZValue(-1)  # under the curves: the label's pale ground keeps it legible but never hides data
             line.label.setFont(style.tick_font())
@@ -146,8 +150,8 @@ class MetricsView(QWidget):
         curve("loss", "d_loss", "D loss", "d_loss")
         curve("loss", "g_loss", "G loss", "g_loss")
         self.loss_refs = {
-            "d": hline("loss", 0.0, "", "d_loss", position=0.02, above=True),
-            "g": hline("loss", 0.0, "", "g_loss", position=0.45, above=True),
+            "d": hline("loss", 0.0, "", "d_loss"),
+            "g": hline("loss", 0.0, "", "g_loss", right=True),
         }
         self.plots["loss"].getViewBox().sigYRangeChanged.connect(self._place_loss_labels)
         # 2. JSD with its sampling-noise floor and its ceiling log 2
@@ -163,12 +167,14 @@ class MetricsView(QWidget):
         curve("kl", "kl_data_g_floor", "noise floors", "floor", width=1.5, dash="dash")
         curve("kl", "kl_g_data_floor", "", "floor", width=1.5, dash="dot")
         self.legends["kl"].removeItem(self.curves["kl_g_data_floor"])  # one legend entry for both floors
-        # labels side by side, each on the side of its line that faces the plot's middle
-        self.mle_lines = {key: hline("kl", 0.0, "", colour, position=position, inward=True)
-                          for key, colour, position in (("kl_mle_gauss", "mle_gauss", 0.02),
-                                                        ("kl_mle_gmm", "mle_gmm", 0.5))}
+        # labels at the left, the upper line's above it and the lower's below (_place_mle_labels)
+        self.mle_lines = {key: hline("kl", 0.0, "", colour) for key, colour in (("kl_mle_gauss", "mle_gauss"),
+                                                                                 ("kl_mle_gmm", "mle_gmm"))}
         for line in self.mle_lines.values():
             line.hide()
+        kl_box = self.plots["kl"].getViewBox()
+        kl_box.sigYRangeChanged.connect(self._place_mle_labels)
+        kl_box.sigResized.connect(self._place_mle_labels)
         # 4. the game's value against its bound at D*
         add_plot("value", "nats")
         curve("value", "value", "V(G, D) estimated", "value")
@@ -328,6 +334,23 @@ class MetricsView(QWidget):
                 line.label.setFormat(f"{MLE_NAMES[key]}: {value:.3g}")
         self.widgets["kl"].setVisible(any(shown))
         self._fit_decades("kl")
+        self._place_mle_labels()
+
+    def _place_mle_labels(self, *_) -> None:
+        """Labels that never meet however short the plot: the upper line's above it, the lower
+        line's below it, each moved to the other side only where the plot's edge leaves no room."""
+        box = self.plots["kl"].getViewBox()
+        y0, y1 = box.viewRange()[1]
+        px = box.height() / (y1 - y0) if y1 > y0 else 0.0
+        lines = sorted((line for line in self.mle_lines.values() if line.isVisible()), key=lambda line: -line.value())
+        for i, line in enumerate(lines):
+            need = line.label.boundingRect().height()
+            room_above, room_below = (y1 - line.value()) * px, (line.value() - y0) * px
+            above = room_above >= need if i == 0 else room_below < need
+            anchor = (0, 1 if above else 0)
+            if line.label.anchors[0] != anchor:
+                line.label.anchors = [anchor, anchor]
+                line.label.updatePosition()
 
     def _relabel(self, name: str) -> None:
         """A log plot's new height holds more or fewer decade labels."""
@@ -402,11 +425,12 @@ class MetricsView(QWidget):
             self._place_loss_labels(None, self.plots["loss"].getViewBox().viewRange()[1])
 
     def _place_loss_labels(self, _viewbox, y_range) -> None:
-        """A reference label goes above its line, or below it when the line runs along the top."""
+        """A reference label goes above its line, or below it when the line runs along the top
+        (at the same end of the line as before)."""
         y0, y1 = y_range
         for line in self.loss_refs.values():
             below = y1 > y0 and (line.value() - y0) / (y1 - y0) > LABEL_FLIP_AT
-            anchor = (0, 0) if below else (0, 1)
+            anchor = (line.label.anchors[0][0], 0 if below else 1)
             if line.label.anchors[0] != anchor:
                 line.label.anchors = [anchor, anchor]
                 line.label.updatePosition()
