@@ -14,7 +14,9 @@ run; every trainer step's wall and CPU time is logged with the condition it ran 
   E  no frames, no measurements, the window idle: the headless case inside this same process
 
 Rates are per condition, from step start times, leaving out the 0.3 s after each switch.
-A debugging instrument: it patches the training process's loop from outside.
+Each condition also reports its frames: how many the loop emitted, the training thread's mean
+wall time per emitted frame (snapshot, checks, pickling, the pipe) and that time's share of the
+condition's steps.  A debugging instrument: it patches the training process's loop from outside.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def instrumented_child(commands, results, config, num_threads, log_path):
 
     state = {"tag": "N", "measure": True, "emit": True}
     log: list[tuple[float, str, float, float]] = []
+    frames: list[tuple[float, str, float]] = []  # emitted while playing: (start, condition, wall s)
     step = trainer_module.Trainer.step
 
     def logged_step(self, *args, **kwargs):
@@ -50,7 +53,9 @@ def instrumented_child(commands, results, config, num_threads, log_path):
         if len(log) >= 500:
             with open(log_path, "a", encoding="utf-8") as f:
                 f.writelines(f"{t:.6f} {g} {d:.7f} {c:.7f}\n" for t, g, d, c in log)
+                f.writelines(f"{t:.6f} frame:{g} {d:.7f} 0\n" for t, g, d in frames)
             log.clear()
+            frames.clear()
         return out
 
     handle, measure, emit = loop.TrainingLoop._handle, loop.TrainingLoop._measure_in_background, loop.TrainingLoop._emit
@@ -67,7 +72,13 @@ def instrumented_child(commands, results, config, num_threads, log_path):
         self._last_full = time.perf_counter()
 
     def maybe_emit(self, full, force=False, background=False):
-        return emit(self, full, force, background) if state["emit"] or force else False
+        if not (state["emit"] or force):
+            return False
+        t0 = time.perf_counter()
+        sent = emit(self, full, force, background)
+        if sent and not force:
+            frames.append((t0, state["tag"], time.perf_counter() - t0))
+        return sent
 
     trainer_module.Trainer.step = logged_step
     loop.TrainingLoop._handle = handle_probe
@@ -119,6 +130,14 @@ def report(log_path: str) -> None:
         for line in f:
             t, tag, wall, cpu = line.split()
             rows.append((float(t), tag, float(wall), float(cpu)))
+    frames: dict[str, list[float]] = {}
+    for _, tag, wall, _ in rows:
+        if tag.startswith("frame:"):
+            frames.setdefault(tag[len("frame:"):], []).append(wall)
+    rows = [r for r in rows if not r[1].startswith("frame:")]
+    step_time: dict[str, float] = {}
+    for _, tag, wall, _ in rows:
+        step_time[tag] = step_time.get(tag, 0.0) + wall
     runs: list[tuple[str, list]] = []  # consecutive steps under one condition
     for row in rows:
         if not runs or runs[-1][0] != row[1]:
@@ -134,12 +153,17 @@ def report(log_path: str) -> None:
         walls.setdefault(tag, []).extend(r[2] for r in kept)
         cpus.setdefault(tag, []).extend(r[3] for r in kept)
     base = steps["E"] / spans["E"] if "E" in steps else None
-    print(f"{'condition':<10}{'steps/s':>9}{'vs E':>8}{'step wall ms':>14}{'p90':>7}{'step CPU ms':>13}")
+    print(f"{'condition':<10}{'steps/s':>9}{'vs E':>8}{'step wall ms':>14}{'p90':>7}{'step CPU ms':>13}"
+          f"{'frames':>8}{'ms a frame':>12}{'share':>7}")
     for tag in steps:
         rate = steps[tag] / spans[tag]
         w = sorted(walls[tag])
+        f = frames.get(tag, [])
+        # the frames' share of the training thread's time in this condition: (frames) / (steps + frames)
+        share = sum(f) / (step_time[tag] + sum(f)) if f else 0.0
         print(f"{tag:<10}{rate:9.1f}{(f'{rate / base:.3f}' if base else '-'):>8}{1e3 * statistics.mean(w):14.3f}"
-              f"{1e3 * w[int(0.9 * len(w))]:7.3f}{1e3 * statistics.mean(cpus[tag]):13.3f}")
+              f"{1e3 * w[int(0.9 * len(w))]:7.3f}{1e3 * statistics.mean(cpus[tag]):13.3f}"
+              f"{len(f):8d}{(1e3 * statistics.mean(f) if f else 0.0):12.3f}{share:7.1%}")
 
 
 def main(argv: list[str] | None = None) -> int:
