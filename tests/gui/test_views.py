@@ -92,6 +92,28 @@ def test_view1d_mapping_joins_each_z_to_its_sample(qtbot, snap1d):
     assert np.all(np.diff(x[0::2])[np.diff(z) > 0] > 0)
 
 
+def test_view1d_mapping_caption_fits_a_narrow_view(qtbot, snap1d):
+    """On a 1024 x 768 projector the 1D view is ~370 px wide: the full caption under the mapping
+    strip was cut off at both ends; there it shortens to one that fits, and widens back."""
+    view = View1D()
+    shown(view, qtbot, (370, 700))
+    view.show_snapshot(snap1d)  # a new caption in a view that is not resized after it
+    for width, full in ((370, False), (1100, True), (370, False)):
+        shown(view, qtbot, (width, 700))
+        qtbot.wait(20)
+        axis = view.mapping.getAxis("bottom")
+        text = axis.labelText
+        assert ("stretched to the x range" in text) == full, (width, text)
+        assert "z₁ ∈ [" in text and "fixed" in text
+        drawn, strip = axis.label.sceneBoundingRect(), view.mapping.sceneBoundingRect()
+        assert strip.left() <= drawn.left() and drawn.right() <= strip.right(), (width, drawn, strip)
+        assert abs(drawn.center().x() - axis.sceneBoundingRect().center().x()) <= 2  # centred under the strip
+    # a new latent range changes the caption's text (and length) in a view that keeps its size
+    view.show_snapshot(dataclasses.replace(snap1d, latent=snap1d.latent * 10.0))
+    drawn = view.mapping.getAxis("bottom").label.sceneBoundingRect()
+    assert abs(drawn.center().x() - view.mapping.getAxis("bottom").sceneBoundingRect().center().x()) <= 2
+
+
 def test_view1d_critic_is_scaled_and_labelled(qtbot):
     snap = make_snapshot("gaussian-1d", loss="wgan-gp")
     assert snap.critic

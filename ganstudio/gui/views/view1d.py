@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QWidget
 
 from ganstudio.core.snapshot import Snapshot
@@ -34,6 +35,7 @@ class View1D(QWidget):
         self._extent: tuple[float, float] | None = None
         self._critic: bool | None = None
         self._map_label = ""
+        self._map_texts = ("", "")  # the mapping strip's caption: in full, and short for a narrow view
         self._density_top = 0.0
         self._grids: tuple = ()
         self._modes_in_legend = False
@@ -144,6 +146,7 @@ class View1D(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self._fit_legend()
+        self._caption_mapping()
 
     def _fit_legend(self) -> None:
         """A legend wider than the view would be cut off at its right edge."""
@@ -266,10 +269,23 @@ class View1D(QWidget):
         self.z_points.setData(zpos, np.zeros(len(zpos)))
         self.gz_points.setData(g, np.ones(len(g)))
         nearest = " nearest the z₁ axis" if latent.shape[1] > 1 else ""
-        label = f"{len(idx)} fixed latent z{nearest}: z₁ ∈ [{lo:.2f}, {hi:.2f}] stretched to the x range"
+        self._map_texts = (f"{len(idx)} fixed latent z{nearest}: z₁ ∈ [{lo:.2f}, {hi:.2f}] stretched to the x range",
+                           f"{len(idx)} fixed z: z₁ ∈ [{lo:.2f}, {hi:.2f}] → x")
+        self._caption_mapping()
+
+    def _caption_mapping(self, *_) -> None:
+        """The full caption where it fits under the strip, the short one where it would be cut
+        off at both ends (a 1D view on a 1024 x 768 projector is ~370 px wide)."""
+        full, short = self._map_texts
+        font = QFont(self.font())
+        font.setPointSizeF(style.LABEL_POINT_SIZE)
+        # the strip spans the view (the widget's width is current on a resize; the scene's lags)
+        label = full if QFontMetricsF(font).horizontalAdvance(full) <= self.width() - LEGEND_MARGIN else short
         if label != self._map_label:
             self._map_label = label
-            style.style_axis(self.mapping.getAxis("bottom"), label)
+            axis = self.mapping.getAxis("bottom")
+            style.style_axis(axis, label)
+            axis.resizeEvent()  # pyqtgraph centres an axis label only on a resize: centre the new text
 
     def clear(self) -> None:
         self._grids = ()
@@ -280,6 +296,7 @@ class View1D(QWidget):
         self.map_lines.setData([], [])
         self.spike.hide()
         self._map_label = ""
+        self._map_texts = ("", "")
         style.style_axis(self.mapping.getAxis("bottom"), "")
         self.note.hide()
 
