@@ -242,6 +242,26 @@ def test_view2d_heat_source_and_toggles(qtbot, snap2d):
     assert view.plot.vb.state["aspectLocked"]
 
 
+def centred_label(axis) -> bool:
+    """An axis label centred along its axis (pyqtgraph re-centres one only when the axis resizes)."""
+    drawn, along = axis.label.sceneBoundingRect().center(), axis.sceneBoundingRect().center()
+    vertical = axis.orientation in ("left", "right")
+    return abs((drawn.y() - along.y()) if vertical else (drawn.x() - along.x())) <= 2
+
+
+def test_axis_labels_that_follow_the_loss_stay_centred(qtbot):
+    """A switch to a critic loss relabels D's axes in a window that keeps its size: the new,
+    longer label was drawn where the old one started, half of it off the axis."""
+    view2, view1 = View2D(), View1D()
+    shown(view2, qtbot, (900, 800))
+    shown(view1, qtbot, (900, 700))
+    for loss in ("nonsaturating", "hinge", "nonsaturating"):
+        view2.show_snapshot(make_snapshot("moons", loss=loss))
+        view1.show_snapshot(make_snapshot("gaussian-1d", loss=loss))
+        assert centred_label(view2.colorbar.axis), (loss, view2.colorbar.axis.labelText)
+        assert centred_label(view1.plot.getAxis("right")), (loss, view1.plot.getAxis("right").labelText)
+
+
 def test_view2d_critic_and_no_modes(qtbot):
     snap = make_snapshot("moons", loss="hinge")
     view = View2D()

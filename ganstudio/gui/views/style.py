@@ -96,6 +96,7 @@ def style_axis(axis: pg.AxisItem, label: str | None = None, colour: str | None =
     axis.enableAutoSIPrefix(False)  # "density (x0.001)" confuses more than it helps
     if label is not None:
         axis.setLabel(label, **{"color": c, "font-size": f"{LABEL_POINT_SIZE}pt"})
+        axis.resizeEvent()  # pyqtgraph centres an axis label only on a resize: centre the new text now
 
 
 def style_plot(item: pg.PlotItem, grid: bool = False, **labels: str) -> None:

@@ -283,9 +283,7 @@ class View1D(QWidget):
         label = full if QFontMetricsF(font).horizontalAdvance(full) <= self.width() - LEGEND_MARGIN else short
         if label != self._map_label:
             self._map_label = label
-            axis = self.mapping.getAxis("bottom")
-            style.style_axis(axis, label)
-            axis.resizeEvent()  # pyqtgraph centres an axis label only on a resize: centre the new text
+            style.style_axis(self.mapping.getAxis("bottom"), label)
 
     def clear(self) -> None:
         self._grids = ()
