@@ -344,7 +344,8 @@ class MetricsView(QWidget):
         px = box.height() / (y1 - y0) if y1 > y0 else 0.0
         lines = sorted((line for line in self.mle_lines.values() if line.isVisible()), key=lambda line: -line.value())
         for i, line in enumerate(lines):
-            need = line.label.boundingRect().height()
+            # the text's own height: its box's blank margins may pass the plot's edge
+            need = line.label.boundingRect().height() - 2 * line.label.textItem.document().documentMargin()
             room_above, room_below = (y1 - line.value()) * px, (line.value() - y0) * px
             above = room_above >= need if i == 0 else room_below < need
             anchor = (0, 1 if above else 0)
