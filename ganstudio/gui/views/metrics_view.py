@@ -129,13 +129,13 @@ class MetricsView(QWidget):
             return c
 
         def hline(plot: str, value: float, text: str, colour: str = "reference", right: bool = False,
-                  above: bool = True, inward: bool = False) -> pg.InfiniteLine:
+                  above: bool = True) -> pg.InfiniteLine:
             """A labelled reference line; its label starts at the plot's left edge, or ends at its right
             edge with `right` (so a narrow plot clips neither, and two labels on one plot do not meet)."""
             x = 1 if right else 0
             anchor = (x, 1) if above else (x, 0)
-            # pyqtgraph takes the first anchor while the line is in the upper half of the plot
-            anchors = [(x, 0), (x, 1)] if inward else [anchor, anchor]
+            # (pyqtgraph takes anchors[0] while the line is in the upper half of the plot, else anchors[1])
+            anchors = [anchor, anchor]
             line = pg.InfiniteLine(pos=value, angle=0, pen=style.pen(colour, width=1.5, style="dash"),
                                    label=text, labelOpts={"position": 0.98 if right else 0.02,
                                                           "color": style.COLORS.get(colour, colour),
@@ -337,8 +337,8 @@ class MetricsView(QWidget):
         self._place_mle_labels()
 
     def _place_mle_labels(self, *_) -> None:
-        """Labels that never meet however short the plot: the upper line's above it, the lower
-        line's below it, each moved to the other side only where the plot's edge leaves no room."""
+        """The upper line's label above it, the lower line's below it, so the two stay apart; a
+        label moves to the other side only where the plot's edge leaves no room for its text."""
         box = self.plots["kl"].getViewBox()
         y0, y1 = box.viewRange()[1]
         px = box.height() / (y1 - y0) if y1 > y0 else 0.0

@@ -273,7 +273,7 @@ class View1D(QWidget):
                            f"{len(idx)} fixed z: z₁ ∈ [{lo:.2f}, {hi:.2f}] → x")
         self._caption_mapping()
 
-    def _caption_mapping(self, *_) -> None:
+    def _caption_mapping(self) -> None:
         """The full caption where it fits under the strip, the short one where it would be cut
         off at both ends (a 1D view on a 1024 x 768 projector is ~370 px wide)."""
         full, short = self._map_texts
