@@ -269,9 +269,11 @@ class View1D(QWidget):
         self.z_points.setData(zpos, np.zeros(len(zpos)))
         self.gz_points.setData(g, np.ones(len(g)))
         nearest = " nearest the z₁ axis" if latent.shape[1] > 1 else ""
-        self._map_texts = (f"{len(idx)} fixed latent z{nearest}: z₁ ∈ [{lo:.2f}, {hi:.2f}] stretched to the x range",
-                           f"{len(idx)} fixed z: z₁ ∈ [{lo:.2f}, {hi:.2f}] → x")
-        self._caption_mapping()
+        texts = (f"{len(idx)} fixed latent z{nearest}: z₁ ∈ [{lo:.2f}, {hi:.2f}] stretched to the x range",
+                 f"{len(idx)} fixed z: z₁ ∈ [{lo:.2f}, {hi:.2f}] → x")
+        if texts != self._map_texts:  # the fixed z change only with new networks: not every frame
+            self._map_texts = texts
+            self._caption_mapping()
 
     def _caption_mapping(self) -> None:
         """The full caption where it fits under the strip, the short one where it would be cut
