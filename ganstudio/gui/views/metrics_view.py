@@ -55,6 +55,13 @@ PART_PLOTS = {"_show_losses": "loss", "_show_grads": "grad", "_show_jsd": "jsd",
               "_show_value": "value", "_show_modes": "modes"}
 
 
+def _anchor_label(line: pg.InfiniteLine, anchor: tuple[int, int]) -> None:
+    """Pin a reference line's label to one side of it, wherever in the plot the line is."""
+    if line.label.anchors[0] != anchor:
+        line.label.anchors = [anchor, anchor]
+        line.label.updatePosition()
+
+
 def nice_ceiling(x: float) -> float:
     """The smallest of 1, 2, 2.5, 5 x 10^k that is >= x (x > 0)."""
     k = math.floor(math.log10(x))
@@ -348,10 +355,7 @@ class MetricsView(QWidget):
             need = line.label.boundingRect().height() - 2 * line.label.textItem.document().documentMargin()
             room_above, room_below = (y1 - line.value()) * px, (line.value() - y0) * px
             above = room_above >= need if i == 0 else room_below < need
-            anchor = (0, 1 if above else 0)
-            if line.label.anchors[0] != anchor:
-                line.label.anchors = [anchor, anchor]
-                line.label.updatePosition()
+            _anchor_label(line, (0, 1 if above else 0))
 
     def _relabel(self, name: str) -> None:
         """A log plot's new height holds more or fewer decade labels."""
@@ -431,10 +435,7 @@ class MetricsView(QWidget):
         y0, y1 = y_range
         for line in self.loss_refs.values():
             below = y1 > y0 and (line.value() - y0) / (y1 - y0) > LABEL_FLIP_AT
-            anchor = (line.label.anchors[0][0], 0 if below else 1)
-            if line.label.anchors[0] != anchor:
-                line.label.anchors = [anchor, anchor]
-                line.label.updatePosition()
+            _anchor_label(line, (line.label.anchors[0][0], 0 if below else 1))
 
     def _show_value(self, snap: Snapshot) -> None:
         a = self._set("value", series(snap, "value"))
