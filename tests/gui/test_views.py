@@ -92,6 +92,13 @@ def test_view1d_mapping_joins_each_z_to_its_sample(qtbot, snap1d):
     assert np.all(np.diff(x[0::2])[np.diff(z) > 0] > 0)
 
 
+def centred_label(axis) -> bool:
+    """An axis label centred along its axis (pyqtgraph re-centres one only when the axis resizes)."""
+    drawn, along = axis.label.sceneBoundingRect().center(), axis.sceneBoundingRect().center()
+    vertical = axis.orientation in ("left", "right")
+    return abs((drawn.y() - along.y()) if vertical else (drawn.x() - along.x())) <= 2
+
+
 def test_view1d_mapping_caption_fits_a_narrow_view(qtbot, snap1d):
     """On a 1024 x 768 projector the 1D view is ~370 px wide: the full caption under the mapping
     strip was cut off at both ends; there it shortens to one that fits, and widens back."""
@@ -107,11 +114,10 @@ def test_view1d_mapping_caption_fits_a_narrow_view(qtbot, snap1d):
         assert "z₁ ∈ [" in text and "fixed" in text
         drawn, strip = axis.label.sceneBoundingRect(), view.mapping.sceneBoundingRect()
         assert strip.left() <= drawn.left() and drawn.right() <= strip.right(), (width, drawn, strip)
-        assert abs(drawn.center().x() - axis.sceneBoundingRect().center().x()) <= 2  # centred under the strip
+        assert centred_label(axis), width
     # a new latent range changes the caption's text (and length) in a view that keeps its size
     view.show_snapshot(dataclasses.replace(snap1d, latent=snap1d.latent * 10.0))
-    drawn = view.mapping.getAxis("bottom").label.sceneBoundingRect()
-    assert abs(drawn.center().x() - view.mapping.getAxis("bottom").sceneBoundingRect().center().x()) <= 2
+    assert centred_label(view.mapping.getAxis("bottom"))
 
 
 def test_view1d_critic_is_scaled_and_labelled(qtbot):
@@ -240,13 +246,6 @@ def test_view2d_heat_source_and_toggles(qtbot, snap2d):
         view.toolbar.boxes[key].setChecked(True)
         assert all(i.isVisible() for i in items), key
     assert view.plot.vb.state["aspectLocked"]
-
-
-def centred_label(axis) -> bool:
-    """An axis label centred along its axis (pyqtgraph re-centres one only when the axis resizes)."""
-    drawn, along = axis.label.sceneBoundingRect().center(), axis.sceneBoundingRect().center()
-    vertical = axis.orientation in ("left", "right")
-    return abs((drawn.y() - along.y()) if vertical else (drawn.x() - along.x())) <= 2
 
 
 def test_axis_labels_that_follow_the_loss_stay_centred(qtbot):
