@@ -1,6 +1,7 @@
 """The app's process set-up, in fresh interpreters: no screen gives a clear line instead of an invisible
 window, Qt's paint helper threads stay off, and an offscreen run prints nothing of Qt's own."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_python(args: list[str], tmp_path, **env) -> subprocess.CompletedProcess:
-    """A fresh interpreter at the repository root, with a bare environment and a scratch HOME."""
+    """A fresh interpreter at the repository root, with a bare environment and a scratch HOME (but the
+    paths it may need to find its packages, e.g. a Qt put on PYTHONPATH rather than installed)."""
+    found = {k: os.environ[k] for k in ("PYTHONPATH", "LD_LIBRARY_PATH") if k in os.environ}
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=180, cwd=str(ROOT),
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env})
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **found, **env})
 
 
 def test_has_screen_reads_the_environment(monkeypatch):
