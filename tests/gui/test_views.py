@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 
 from ganstudio.core.distributions import get_distribution
 from ganstudio.core.presets import load_preset, preset_names
@@ -413,13 +413,16 @@ def test_reference_labels_stay_inside_a_narrow_plot_and_apart(qtbot, snap2d):
         shown(view, qtbot, size)
         qtbot.wait(20)
         labels_inside(view)
+        narrow = size[0] == 300
+        assert (view.jsd_max.label.toPlainText() == "max: log 2") == narrow  # the full text where it fits
         gauss, gmm = (view.mle_lines[k].label.sceneBoundingRect() for k in ("kl_mle_gauss", "kl_mle_gmm"))
         if view.plots["kl"].getViewBox().height() >= 60:
             assert not gauss.intersects(gmm), size
 
 
 def labels_inside(view) -> None:
-    """Every reference label narrower than its plot lies inside it."""
+    """Every reference label lies inside its plot (a shorter form of it where the full one is wider
+    than the plot), and every legend is no wider than its plot."""
     for plot, lines in (("loss", view.loss_refs.values()), ("kl", view.mle_lines.values()),
                         ("jsd", [view.jsd_max]), ("value", [view.value_min])):
         box = view.plots[plot].getViewBox().sceneBoundingRect()
@@ -427,9 +430,12 @@ def labels_inside(view) -> None:
             if line.isVisible():
                 label = line.label.sceneBoundingRect()
                 assert label.width() > 0
-                fits = label.width() <= box.width() * 0.96
-                assert not fits or (box.left() - 1 <= label.left() and label.right() <= box.right() + 1), (
-                    plot, line.label.toPlainText())
+                assert box.left() - 1 <= label.left() and label.right() <= box.right() + 1, (
+                    plot, line.label.toPlainText(), label, box)
+    for plot, legend in view.legends.items():
+        if view.widgets[plot].isVisible():
+            width = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width()
+            assert width <= view.plots[plot].getViewBox().width() + 1, (plot, width)
 
 
 @pytest.mark.parametrize("height", [560, 1000])

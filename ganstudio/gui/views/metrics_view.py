@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ganstudio.core.snapshot import Snapshot
@@ -26,6 +27,12 @@ LOSS_REFERENCES = {
     "nonsaturating": {"d": (2 * LOG2, "D loss at D = ½: 2 log 2"), "g": (LOG2, "G loss at D = ½: log 2")},
     "lsgan": {"d": (0.25, "D loss at D = ½: 1/4"), "g": (0.125, "G loss at D = ½: 1/8")},
 }
+
+
+def shorter_forms(text: str) -> tuple[str, ...]:
+    """A loss reference's label, then shorter forms for a narrow plot: "at D = ½: 2 log 2", "2 log 2"."""
+    head, _, value = text.partition("at D = ½: ")
+    return (text, f"at D = ½: {value}", value) if head and value else (text,)
 
 
 def series(snap: Snapshot, key: str, positive: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
@@ -44,11 +51,13 @@ def series(snap: Snapshot, key: str, positive: bool = False) -> tuple[np.ndarray
 
 
 MLE_NAMES = {"kl_mle_gauss": "MLE Gaussian", "kl_mle_gmm": "MLE mixture"}  # on the KL plot: KL(P_data || fit)
+MLE_SHORT = {"kl_mle_gauss": "Gaussian", "kl_mle_gmm": "mixture"}
 MIN_BODY_PX = 72  # a plot's curves get at least this height (three decade labels on a log axis)
 BOTTOM_AXIS_PX = 44  # the step values and label under the lowest plot
 EMPTY_DECADES = (-2, 0)  # the decades a log plot shows before it has data
 LABEL_SPACING_PX = 20  # a log axis labels a decade only every this many pixels: tick labels never overlap
 LABEL_FLIP_AT = 0.75  # a reference line higher than this share of its plot's height has its label below it
+LABEL_ROOM = 0.96  # a reference label starts at 2% of its plot's width (or ends at 98%): this share is its room
 
 # which plot each drawing step redraws
 PART_PLOTS = {"_show_losses": "loss", "_show_grads": "grad", "_show_jsd": "jsd", "_show_kl": "kl",
@@ -87,6 +96,8 @@ class MetricsView(QWidget):
         self._user_x: tuple[float, float] | None = None  # a range the user zoomed or panned to
         self._syncing = False
         self._legend_heights: dict[str, float] = {}
+        self._label_forms: dict[pg.InfiniteLine, tuple[str, ...]] = {}  # a label's texts, longest first
+        self._legend_forms: dict[str, tuple[str, str]] = {}  # a curve's legend name and a short one
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -124,7 +135,7 @@ class MetricsView(QWidget):
             return p
 
         def curve(plot: str, key: str, name: str, colour: str, width: float = style.LINE_WIDTH,
-                  dash: str = "solid") -> pg.PlotDataItem:
+                  dash: str = "solid", short: str | None = None) -> pg.PlotDataItem:
             c = pg.PlotDataItem(pen=style.pen(colour, width=width, style=dash))
             c.setDownsampling(auto=True, method="peak")
             c.setClipToView(True)
@@ -133,12 +144,17 @@ class MetricsView(QWidget):
             legend.addItem(c, name)
             self.plots[plot].layout.setRowFixedHeight(0, legend.height() + 2)
             self.curves[key] = c
+            if short:
+                self._legend_forms[key] = (name, short)
             return c
 
-        def hline(plot: str, value: float, text: str, colour: str = "reference", right: bool = False,
-                  above: bool = True) -> pg.InfiniteLine:
+        def hline(plot: str, value: float, text: str | tuple[str, ...], colour: str = "reference",
+                  right: bool = False, above: bool = True) -> pg.InfiniteLine:
             """A labelled reference line; its label starts at the plot's left edge, or ends at its right
-            edge with `right` (so a narrow plot clips neither, and two labels on one plot do not meet)."""
+            edge with `right` (so a narrow plot clips neither, and two labels on one plot do not meet).
+            `text` may list shorter forms after the full one, for a narrow plot (_fit_labels)."""
+            forms = (text,) if isinstance(text, str) else text
+            text = forms[0]
             x = 1 if right else 0
             anchor = (x, 1) if above else (x, 0)
             # (pyqtgraph takes anchors[0] while the line is in the upper half of the plot, else anchors[1])
@@ -150,6 +166,8 @@ class MetricsView(QWidget):
             line.setZValue(-1)  # under the curves: the label's pale ground keeps it legible but never hides data
             line.label.setFont(style.tick_font())
             self.plots[plot].addItem(line, ignoreBounds=False)
+            if len(forms) > 1:
+                self._label_forms[line] = forms
             return line
 
         # 1. losses and the values they take at the equilibrium D = 1/2
@@ -165,7 +183,7 @@ class MetricsView(QWidget):
         add_plot("jsd", "nats")
         curve("jsd", "jsd", "JSD(P_data ‖ P_G)", "d_star")
         curve("jsd", "jsd_floor", "noise floor", "floor", dash="dash")
-        self.jsd_max = hline("jsd", LOG2, "max: log 2 (disjoint supports)", above=False)
+        self.jsd_max = hline("jsd", LOG2, ("max: log 2 (disjoint supports)", "max: log 2"), above=False)
         # 3. both KL directions (log scale: they span orders of magnitude) against the maximum-
         # likelihood fits' KL(P_data || P_MLE), which depend on the data alone: labelled lines
         add_plot("kl", "nats", log_y=True)
@@ -184,9 +202,10 @@ class MetricsView(QWidget):
         kl_box.sigResized.connect(self._place_mle_labels)
         # 4. the game's value against its bound at D*
         add_plot("value", "nats")
-        curve("value", "value", "V(G, D) estimated", "value")
-        curve("value", "value_bound", "V(G,D*) = −2log2 + 2JSD", "value_bound", dash="dash")
-        self.value_min = hline("value", -2 * LOG2, "global minimum −2 log 2 (P_G = P_data)")
+        curve("value", "value", "V(G, D) estimated", "value", short="V(G, D)")
+        curve("value", "value_bound", "V(G,D*) = −2log2 + 2JSD", "value_bound", dash="dash", short="V(G,D*)")
+        self.value_min = hline("value", -2 * LOG2, ("global minimum −2 log 2 (P_G = P_data)",
+                                                    "minimum −2 log 2", "−2 log 2"))
         self.value_note = QLabel(self)
         self.value_note.setWordWrap(True)
         self.value_note.setStyleSheet(style.NOTE_STYLE)
@@ -208,17 +227,57 @@ class MetricsView(QWidget):
         super().resizeEvent(event)
         for name in self.plots:
             self._fit_legend(name)
+        for group in self._label_groups():
+            self._fit_labels(group)
 
     def _fit_legend(self, name: str) -> None:
         """A legend wider than its plot widens the whole plot past the dock's edge, cutting off
         the latest steps."""
         # the plots span this view's width (their own widths lag behind in a resize event);
         # the legend sits above the curves, right of the y axis
-        room = self.width() - self.plots[name].getAxis("left").minimumWidth() - 16
-        height = style.fit_legend_columns(self.legends[name], room) + 2
+        room = self._plot_width(name)
+        legend = self.legends[name]
+        entries = [sample.item for sample, _ in legend.items]
+        forms = [(self.curves[k], f) for k, f in self._legend_forms.items() if self.curves[k] in entries]
+        for c, (full, _) in forms:
+            legend.getLabel(c).setText(full)
+        height = style.fit_legend_columns(legend, room) + 2
+        if forms and legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() > room:
+            for c, (_, short) in forms:  # even one column is too wide: the short names
+                legend.getLabel(c).setText(short)
+            height = style.fit_legend_columns(legend, room) + 2
         self.plots[name].layout.setRowFixedHeight(0, height)
         self._legend_heights[name] = height
         self._set_min_height(name)
+
+    def _plot_width(self, name: str) -> float:
+        """The width of a plot's body: the plots span this view's width (their own widths lag behind
+        in a resize event), less the y axis."""
+        return self.width() - self.plots[name].getAxis("left").minimumWidth() - 16
+
+    def _label_groups(self) -> list[list[pg.InfiniteLine]]:
+        """Labels that take their long or short forms together, so one plot's labels read alike."""
+        return [list(self.loss_refs.values()), list(self.mle_lines.values()), [self.jsd_max], [self.value_min]]
+
+    def _fit_labels(self, lines: list[pg.InfiniteLine]) -> None:
+        """Give reference labels the longest of their forms that fits their plot (the same form for
+        all of `lines`): a label wider than the whole plot was cut off at 1024 x 768."""
+        lines = [line for line in lines if line in self._label_forms and line.isVisible()]
+        if not lines:  # a hidden line's label ignores a new text: fitted when shown
+            return
+
+        def fits(line: pg.InfiniteLine, text: str) -> bool:
+            plot = next(name for name, p in self.plots.items() if line in p.items)
+            margins = 2 * line.label.textItem.document().documentMargin()
+            width = QFontMetricsF(line.label.textItem.font()).horizontalAdvance(text) + margins
+            return width <= LABEL_ROOM * self._plot_width(plot)
+
+        n = min(len(self._label_forms[line]) for line in lines)
+        pick = next((i for i in range(n) if all(fits(line, self._label_forms[line][i]) for line in lines)), n - 1)
+        for line in lines:
+            text = self._label_forms[line][pick]
+            if line.label.format != text:
+                line.label.setFormat(text)
 
     def _set_min_height(self, name: str) -> None:
         """Room for the legend, a readable plot body and, under the lowest plot, the step axis: a
@@ -338,7 +397,9 @@ class MetricsView(QWidget):
             line.setVisible(drawable)  # first: a hidden line's label ignores a new text
             if drawable:
                 line.setValue(math.log10(value))  # a log plot's lines live in log10 coordinates
-                line.label.setFormat(f"{MLE_NAMES[key]}: {value:.3g}")
+                self._label_forms[line] = (f"{MLE_NAMES[key]}: {value:.3g}", f"{MLE_SHORT[key]}: {value:.3g}",
+                                           f"{value:.3g}")
+        self._fit_labels(list(self.mle_lines.values()))
         self.widgets["kl"].setVisible(any(shown))
         self._fit_decades("kl")
         self._place_mle_labels()
@@ -425,7 +486,8 @@ class MetricsView(QWidget):
                 if who in refs:
                     value, text = refs[who]
                     line.setValue(value)
-                    line.label.setFormat(text)
+                    self._label_forms[line] = shorter_forms(text)
+            self._fit_labels(list(self.loss_refs.values()))
             self.legends["loss"].getLabel(self.curves["d_loss"]).setText(f"D loss ({kind})")
             self._place_loss_labels(None, self.plots["loss"].getViewBox().viewRange()[1])
 
