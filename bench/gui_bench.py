@@ -12,8 +12,9 @@ Measures in one run:
   (c) GUI event-loop latency while training: a precise 2 ms QTimer records the interval between
       its ticks during the playing segments.  A stall of S ms shows as an interval between S and
       S + 2 (the 10 ms timer used before read up to 10 ms high); target max stall < 50 ms.  For the
-      longest intervals it also gives the GUI thread's own CPU time inside them: an interval much
-      longer than that was spent waiting for a core (or for the VM), not drawing;
+      longest intervals it also gives the GUI thread's own CPU time inside them and the time it was
+      runnable but waiting for a core (the kernel's schedstat); what is left it was blocked: on a
+      lock such as the GIL, on the disk, or on the VM's own scheduling;
   (d) resident memory (RSS) over the run; with --minutes M the window phase lasts M
       minutes and the growth after the first minute is reported (target < 50 MB, total < 1 GB): the
       median RSS of the last 30 s against that of the 30 s after the first minute.
@@ -107,6 +108,17 @@ def headless_in_child(preset: str, seconds: float) -> subprocess.Popen:
                              "--seconds", str(seconds)], stdout=subprocess.PIPE, text=True)
 
 
+def run_queue_clock():
+    """A function giving the calling thread's total time spent runnable but not running (ms), from the
+    kernel's schedstat; it tells waiting for a core from waiting for a lock (the GIL) or the disk.
+    Where /proc/thread-self/schedstat is missing it returns NaN."""
+    try:
+        fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    except OSError:
+        return lambda: float("nan")
+    return lambda: int(os.pread(fd, 128, 0).split()[1]) / 1e6
+
+
 def windowed(preset: str, seconds: float, minutes: float | None, pairs: int):
     """The window phase, cut into `pairs` playing segments; after each one training is paused
     (the window idles) while a headless run of `seconds` goes in a child process, so the ratio
@@ -119,18 +131,20 @@ def windowed(preset: str, seconds: float, minutes: float | None, pairs: int):
     app, window = open_ready_window(preset, "gan-studio-bench")
 
     lateness: list[float] = []  # recorded while a playing segment is measured
-    long_busy: list[tuple[float, float]] = []  # (interval ms, GUI thread CPU ms in it) for intervals over 30 ms
+    # (interval ms, GUI thread CPU ms in it, ms it was runnable but waiting for a core) for intervals over 30 ms
+    long_busy: list[tuple[float, float, float]] = []
     clock = QElapsedTimer()
-    last = [0.0, 0.0]  # wall ms, GUI thread CPU ms at the last tick
+    last = [0.0, 0.0, 0.0]  # wall ms, GUI thread CPU ms, its run-queue wait ms at the last tick
     recording = [False]
+    queued_ms = run_queue_clock()
 
     def tick():
-        now, cpu = clock.nsecsElapsed() / 1e6, time.thread_time() * 1e3
+        now, cpu, queued = clock.nsecsElapsed() / 1e6, time.thread_time() * 1e3, queued_ms()
         if recording[0]:
             lateness.append(now - last[0] - TICK_MS)
             if now - last[0] > 30:
-                long_busy.append((now - last[0], cpu - last[1]))
-        last[0], last[1] = now, cpu
+                long_busy.append((now - last[0], cpu - last[1], queued - last[2]))
+        last[0], last[1], last[2] = now, cpu, queued
 
     timer = probe_timer(tick)
 
@@ -293,9 +307,10 @@ def main(argv: list[str] | None = None) -> int:
         ("    snapshots drawn per second", f"{win['frames_per_s']:.1f}", ">= 25"),
         ("    sample-view paints per second", f"{win['paints_per_s']:.1f}", ""),
         (f"(c) GUI max interval of a {TICK_MS} ms timer (ms)", f"{win['max_stall_ms']:.1f}", "< 50"),
-        ("    the GUI thread's own CPU time in the 5 longest (ms)",
-         " ".join(f"{cpu:.0f}/{ms:.0f}" for ms, cpu in sorted(win["long_busy"], reverse=True)[:5]) or "-",
-         "busy / interval: the rest it waited"),
+        ("    the GUI thread in the 5 longest (ms)",
+         " ".join(f"{cpu:.0f}+{queued:.0f}/{ms:.0f}"
+                  for ms, cpu, queued in sorted(win["long_busy"], reverse=True)[:5]) or "-",
+         "ran + waited for a core / interval"),
         ("    99th percentile interval (ms)", f"{win['p99_stall_ms']:.1f}", ""),
         ("    intervals over 30 / 40 / 50 ms", " / ".join(str(n) for n in win["over_ms"].values()),
          f"of {win['ticks']:,} ticks"),
