@@ -27,7 +27,8 @@ FULL_EVERY_S = 0.75  # grid densities and metrics (snapshot(full=True)) at most 
 FULL_BUDGET = 0.04  # ...and less often when they are slow: they may take 4% of a core's time
 # While playing, those measurements run on a thread of their own, on copies of the networks, so
 # the training thread does not wait for them; at this nice level the GUI and training come first.
-# (19 instead made no difference to the window's event-loop latency: bench/nice_stalls.py.)
+# (19 instead made no difference to the window's event-loop latency: bench/RESULTS.md, "The measuring
+# thread's nice level and the stall tail"; bench/thread_nice.py --thread measuring repeats it.)
 MEASURE_NICE = 5
 # Samples of P_G behind the live grid metrics.  The CLI's 100,000 cost ring-8 0.7 s a
 # measurement on one core (an 18 s pause between metric updates at the budget above);

@@ -1,13 +1,14 @@
-"""Should the training process yield to the window?  Its training thread's nice level against the
-window's event-loop latency and the steps it keeps (ring-8, offscreen).
+"""A thread of the training process at other nice levels, against the window's event-loop latency and
+the steps training keeps (ring-8, offscreen): should training yield to the window, and does the
+measuring thread's level matter?
 
-    python bench/training_nice.py [--seconds 480] [--segment 20] [--deltas 0,5]
+    python bench/thread_nice.py [--thread training|measuring] [--seconds 480] [--segment 20] [--deltas 0,5]
 
-The window plays the whole time; every --segment seconds the training process's training thread is
-reniced to the window's own nice level plus the next delta.  Per delta it reports the training
-steps/s (from the step counts the window receives), the intervals of the 2 ms probe (their tail is
-what the 50 ms stall target is about) and, in the intervals over 30 ms, how long the GUI thread
-ran and how long it waited for a core.  Interleaving keeps this VM's drift out of the comparison.
+The window plays the whole time; every --segment seconds the chosen thread is reniced to the
+window's own nice level plus the next delta.  Per delta it reports the training steps/s (from the
+step counts the window receives), the intervals of the 2 ms probe (their tail is what the 50 ms
+stall target is about) and, in the intervals over 30 ms, how long the GUI thread ran and how long
+it waited for a core.  Interleaving keeps this VM's drift out of the comparison.
 """
 
 from __future__ import annotations
@@ -22,8 +23,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def measuring_thread(pid: int) -> int | None:
+    """The training process's thread at a nice level of its own (the measuring thread lowers its
+    priority when it starts; the OS knows every thread of the process as "python")."""
+    training = os.getpriority(os.PRIO_PROCESS, pid)
+    others = [int(t) for t in os.listdir(f"/proc/{pid}/task")
+              if int(t) != pid and os.getpriority(os.PRIO_PROCESS, int(t)) != training]
+    return others[0] if len(others) == 1 else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--thread", choices=("training", "measuring"), default="training")
     parser.add_argument("--seconds", type=float, default=480.0)
     parser.add_argument("--segment", type=float, default=20.0)
     parser.add_argument("--deltas", default="0,5")
@@ -38,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench_window import open_ready_window, probe_timer
     from gui_bench import run_queue_clock
 
-    app, window = open_ready_window("ring-8", "gan-studio-training-nice")
+    app, window = open_ready_window("ring-8", "gan-studio-thread-nice")
 
     clock = QElapsedTimer()
     clock.start()
@@ -49,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     long: dict[int, list[tuple[float, float, float]]] = {d: [] for d in deltas}
     steps: dict[int, list[float]] = {d: [] for d in deltas}  # steps/s of each segment
     cycle = itertools.cycle(deltas)
+    target: list[int | None] = [None]  # the measuring thread's id, once found
 
     def tick():
         now, cpu, queued = clock.nsecsElapsed() / 1e6, time.thread_time() * 1e3, queued_ms()
@@ -62,11 +74,15 @@ def main(argv: list[str] | None = None) -> int:
         pid, snap = window.worker.trainer_pid, window.last_snapshot
         if pid is None or snap is None:
             return
+        if args.thread == "measuring" and target[0] is None:
+            target[0] = measuring_thread(pid)  # it starts with the first background measurement
+            if target[0] is None:
+                return
         now = time.perf_counter()
         if current[0] is not None:
             steps[current[0]].append((snap.step - current[2]) / (now - current[1]))
         delta = next(cycle)
-        os.setpriority(os.PRIO_PROCESS, pid, base + delta)  # the training thread's id is the process's
+        os.setpriority(os.PRIO_PROCESS, target[0] or pid, base + delta)  # the training thread's id is the process's
         current[:] = [delta, now, snap.step]
         last[0] = clock.nsecsElapsed() / 1e6
 
@@ -78,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     QTimer.singleShot(int((args.seconds + 3) * 1000), lambda: (window.close(), app.quit()))
     app.exec()
 
-    print(f"ring-8, {args.seconds:g} s, the training thread's nice (window's {base} + delta) switched every "
+    print(f"ring-8, {args.seconds:g} s, the {args.thread} thread's nice (window's {base} + delta) switched every "
           f"{args.segment:g} s; intervals of a 2 ms timer (ms)")
     for delta in deltas:
         v, rates = sorted(intervals[delta][1:]), steps[delta]
