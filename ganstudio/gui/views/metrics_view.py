@@ -12,7 +12,6 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ganstudio.core.snapshot import Snapshot
@@ -266,16 +265,16 @@ class MetricsView(QWidget):
         if not lines:  # a hidden line's label ignores a new text: fitted when shown
             return
 
-        def fits(line: pg.InfiniteLine, text: str) -> bool:
+        def longest(line: pg.InfiniteLine) -> int:
             plot = next(name for name, p in self.plots.items() if line in p.items)
-            margins = 2 * line.label.textItem.document().documentMargin()
-            width = QFontMetricsF(line.label.textItem.font()).horizontalAdvance(text) + margins
-            return width <= LABEL_ROOM * self._plot_width(plot)
+            text = line.label.textItem
+            return style.longest_that_fits(self._label_forms[line], text.font(), LABEL_ROOM * self._plot_width(plot),
+                                           margins=2 * text.document().documentMargin())
 
-        n = min(len(self._label_forms[line]) for line in lines)
-        pick = next((i for i in range(n) if all(fits(line, self._label_forms[line][i]) for line in lines)), n - 1)
+        pick = max(longest(line) for line in lines)  # each line's forms get shorter: the first all of them fit
         for line in lines:
-            text = self._label_forms[line][pick]
+            forms = self._label_forms[line]
+            text = forms[min(pick, len(forms) - 1)]
             if line.label.format != text:
                 line.label.setFormat(text)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QLabel, QToolBar, QVBoxLayout, QWidget
 
 BACKGROUND = "#ffffff"
@@ -139,6 +139,13 @@ def fit_legend_columns(legend: pg.LegendItem, room: float, most: int = 3) -> flo
         if legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() <= room:
             break
     return legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).height()
+
+
+def longest_that_fits(texts: tuple[str, ...], font: QFont, room: float, margins: float = 0.0) -> int:
+    """The index of the first of `texts` (longest first) that is no wider than `room` pixels with
+    `margins` added; the last one's where none is."""
+    width = QFontMetricsF(font).horizontalAdvance
+    return next((i for i, t in enumerate(texts) if width(t) + margins <= room), len(texts) - 1)
 
 
 def text_item(html: str = "", anchor=(0, 0)) -> pg.TextItem:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
 from ganstudio.core.snapshot import Snapshot
@@ -278,11 +278,10 @@ class View1D(QWidget):
     def _caption_mapping(self) -> None:
         """The full caption where it fits under the strip, the short one where it would be cut
         off at both ends (a 1D view on a 1024 x 768 projector is ~370 px wide)."""
-        full, short = self._map_texts
         font = QFont(self.font())
         font.setPointSizeF(style.LABEL_POINT_SIZE)
         # the strip spans the view (the widget's width is current on a resize; the scene's lags)
-        label = full if QFontMetricsF(font).horizontalAdvance(full) <= self.width() - LEGEND_MARGIN else short
+        label = self._map_texts[style.longest_that_fits(self._map_texts, font, self.width() - LEGEND_MARGIN)]
         if label != self._map_label:
             self._map_label = label
             style.style_axis(self.mapping.getAxis("bottom"), label)
