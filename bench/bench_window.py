@@ -40,3 +40,14 @@ def probe_timer(on_tick):
     timer.setInterval(PROBE_MS)
     timer.timeout.connect(on_tick)
     return timer
+
+
+def run_queue_clock():
+    """A function giving the calling thread's total time spent runnable but not running (ms), from the
+    kernel's schedstat; it tells waiting for a core from waiting for a lock (the GIL) or the disk.
+    Where /proc/thread-self/schedstat is missing it returns NaN."""
+    try:
+        fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    except OSError:
+        return lambda: float("nan")
+    return lambda: int(os.pread(fd, 128, 0).split()[1]) / 1e6

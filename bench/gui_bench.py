@@ -108,17 +108,6 @@ def headless_in_child(preset: str, seconds: float) -> subprocess.Popen:
                              "--seconds", str(seconds)], stdout=subprocess.PIPE, text=True)
 
 
-def run_queue_clock():
-    """A function giving the calling thread's total time spent runnable but not running (ms), from the
-    kernel's schedstat; it tells waiting for a core from waiting for a lock (the GIL) or the disk.
-    Where /proc/thread-self/schedstat is missing it returns NaN."""
-    try:
-        fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
-    except OSError:
-        return lambda: float("nan")
-    return lambda: int(os.pread(fd, 128, 0).split()[1]) / 1e6
-
-
 def windowed(preset: str, seconds: float, minutes: float | None, pairs: int):
     """The window phase, cut into `pairs` playing segments; after each one training is paused
     (the window idles) while a headless run of `seconds` goes in a child process, so the ratio
@@ -126,7 +115,7 @@ def windowed(preset: str, seconds: float, minutes: float | None, pairs: int):
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from bench_window import open_ready_window, probe_timer
+    from bench_window import open_ready_window, probe_timer, run_queue_clock
 
     app, window = open_ready_window(preset, "gan-studio-bench")
 

@@ -46,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from bench_window import open_ready_window, probe_timer
-    from gui_bench import run_queue_clock
+    from bench_window import open_ready_window, probe_timer, run_queue_clock
 
     app, window = open_ready_window("ring-8", "gan-studio-thread-nice")
 
