@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_python(args: list[str], tmp_path, **env) -> subprocess.CompletedProcess:
     """A fresh interpreter at the repository root, with a bare environment and a scratch HOME (but the
-    paths it may need to find its packages, e.g. a Qt put on PYTHONPATH rather than installed)."""
-    found = {k: os.environ[k] for k in ("PYTHONPATH", "LD_LIBRARY_PATH") if k in os.environ}
+    paths it may need to find its packages and fonts, e.g. a Qt put on PYTHONPATH rather than installed)."""
+    found = {k: os.environ[k] for k in ("PYTHONPATH", "LD_LIBRARY_PATH", "FONTCONFIG_FILE") if k in os.environ}
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=180, cwd=str(ROOT),
                           env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **found, **env})
 
