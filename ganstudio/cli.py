@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -121,6 +122,27 @@ def gui_main(argv: list[str] | None = None) -> int:
     return run_gui(preset)
 
 
+def writable_path(path: str | None, what: str) -> None:
+    """Fail before any work when an output cannot be written: a long run must not be lost to a typo."""
+    if path is None:
+        return
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if p.is_dir():
+        raise UsageError(f"{what} {path}: is a folder, not a file name")
+    if not folder.is_dir():
+        raise UsageError(f"{what} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise UsageError(f"{what} {path}: not writable")
+
+
+def write_output(path: str, text: str, what: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:  # checked before the run, so a disk that filled up or a folder that went away
+        raise UsageError(f"{what} {path}: could not be written ({exc.strerror or exc})") from None
+
+
 def cmd_presets(args) -> int:
     from .core.presets import all_presets
 
@@ -160,19 +182,23 @@ def resolve_run(args):
 
     if args.data:
         points = load_points(args.data)  # validates the file before anything else
-        name = args.preset or ("gaussian-1d" if points.dim == 1 else "ring-8")
-        preset = load_preset(name)
+        # without --preset, the defaults of the preset of the file's dimension, but the run is the file's
+        preset = load_preset(args.preset or ("gaussian-1d" if points.dim == 1 else "ring-8"))
         config = preset.config.replace(distribution=f"file:{Path(args.data).resolve()}")
+        name = preset.name if args.preset else None
     else:
         preset = load_preset(args.preset or "ring-8")
         config = preset.config
+        name = preset.name
     config = config.with_assignments(overrides)
-    return Trainer(config), preset.name, args.steps if args.steps is not None else preset.steps
+    return Trainer(config), name, args.steps if args.steps is not None else preset.steps
 
 
 def cmd_train(args) -> int:
     from .core.trainer import NonFiniteError
 
+    writable_path(args.metrics_json, "--metrics-json")
+    writable_path(args.save, "--save")
     trainer, preset_name, steps = resolve_run(args)
     start_step = trainer.step_count
     progress = Progress(steps, enabled=not args.quiet)
@@ -200,6 +226,7 @@ def cmd_train(args) -> int:
             final[k] = int(final[k])
     report = {
         "preset": preset_name,
+        **({"data": str(Path(args.data).resolve())} if args.data and not args.resume else {}),
         "steps": trainer.step_count - start_step,
         "total_steps": trainer.step_count,
         "seed": trainer.config.seed,
@@ -211,11 +238,15 @@ def cmd_train(args) -> int:
     if args.save:
         from .core.session import save_session
 
-        save_session(trainer, args.save, preset=preset_name if preset_name != "session" else None)
+        try:
+            save_session(trainer, args.save, preset=preset_name if preset_name != "session" else None)
+        except (OSError, RuntimeError) as exc:  # torch reports a missing folder as a RuntimeError
+            raise UsageError(f"--save {args.save}: could not be written ({exc})") from None
     if args.metrics_json:
-        Path(args.metrics_json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        write_output(args.metrics_json, json.dumps(report, indent=2) + "\n", "--metrics-json")
     summary = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in final.items())
-    print(f"{preset_name}: {report['steps']} steps in {elapsed:.1f} s ({report['steps_per_s']} steps/s) on {report['device']}: {summary}")
+    label = preset_name or Path(args.data).name
+    print(f"{label}: {report['steps']} steps in {elapsed:.1f} s ({report['steps_per_s']} steps/s) on {report['device']}: {summary}")
     return 0
 
 
@@ -223,9 +254,13 @@ def cmd_render(args) -> int:
     from .core.presets import load_preset
 
     load_preset(args.preset)
+    writable_path(args.out, "--out")
     from .gui.render import render_to_png
 
-    render_to_png(args.preset, args.steps, args.out, seed=args.seed)
+    try:
+        render_to_png(args.preset, args.steps, args.out, seed=args.seed)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: {exc}") from None
     print(f"wrote {args.out}")
     return 0
 
@@ -233,10 +268,11 @@ def cmd_render(args) -> int:
 def cmd_bench(args) -> int:
     from .core.bench import format_report, run_benchmarks
 
+    writable_path(args.json, "--json")
     report = run_benchmarks(preset=args.preset, seconds=args.seconds, device=args.device)
     print(format_report(report))
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        write_output(args.json, json.dumps(report, indent=2) + "\n", "--json")
     return 0
 
 

@@ -52,6 +52,26 @@ def test_bad_input_is_one_line_and_status_2(capsys, argv, needle):
     assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv,needle", [
+    (["train", "--preset", "gaussian-1d", "--metrics-json", "/no/such/dir/m.json"], "/no/such/dir does not exist"),
+    (["train", "--preset", "gaussian-1d", "--save", "/no/such/dir/s.pt"], "/no/such/dir does not exist"),
+    (["train", "--preset", "gaussian-1d", "--save", "."], "is a folder"),
+    (["render", "--preset", "gaussian-1d", "--steps", "5", "--out", "/no/such/dir/r.png"], "/no/such/dir does not exist"),
+    (["bench", "--json", "/no/such/dir/b.json"], "/no/such/dir does not exist"),
+])
+def test_an_output_that_cannot_be_written_is_refused_before_any_training(capsys, monkeypatch, argv, needle):
+    from ganstudio.core import bench, trainer
+
+    def never(*args, **kwargs):
+        raise AssertionError("trained before checking where the results go")
+
+    monkeypatch.setattr(trainer.Trainer, "step", never)
+    monkeypatch.setattr(bench, "run_benchmarks", never)
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
 def test_train_writes_the_metrics_contract(capsys, tmp_path):
     out = tmp_path / "m.json"
     code, stdout, _ = run(capsys, "train", "--preset", "ring-8", "--steps", "30", "--seed", "2", "--quiet",
@@ -94,7 +114,9 @@ def test_train_on_a_points_file(capsys, tmp_path):
     out = tmp_path / "m.json"
     code, _, err = run(capsys, "train", "--data", str(csv), "--steps", "10", "--quiet", "--metrics-json", str(out))
     assert code == 0, err
-    final = json.loads(out.read_text())["final"]
+    report = json.loads(out.read_text())
+    assert report["preset"] is None and report["data"] == str(csv.resolve())  # not the preset it took defaults from
+    final = report["final"]
     assert "jsd" in final and "modes_total" not in final
     bad = tmp_path / "bad.csv"
     bad.write_text("1,2\n3,x\n")
