@@ -88,12 +88,15 @@ def test_train_writes_the_metrics_contract(capsys, tmp_path):
     assert final["value_bound"] == pytest.approx(-2 * np.log(2) + 2 * final["jsd"])
 
 
-def test_critic_losses_omit_value(capsys, tmp_path):
+def test_critic_losses_omit_value_but_keep_its_bound(capsys, tmp_path):
+    """A critic's score has no log D(x), so V(G, D) is left out; V(G, D*) = -2 log 2 + 2 JSD is the
+    original game's value at its optimal D, a function of P_G alone, so it stays."""
     out = tmp_path / "m.json"
     code, _, _ = run(capsys, "train", "--preset", "gaussian-1d", "--steps", "5", "--quiet",
                      "--set", "loss=wgan-gp", "--metrics-json", str(out))
     final = json.loads(out.read_text())["final"]
-    assert code == 0 and "value" not in final and "value_bound" not in final and "jsd" in final
+    assert code == 0 and "value" not in final and "jsd" in final
+    assert final["value_bound"] == pytest.approx(-2 * np.log(2) + 2 * final["jsd"])
 
 
 def test_save_and_resume_continue_exactly(capsys, tmp_path):

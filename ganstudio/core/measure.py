@@ -178,7 +178,9 @@ class GridMeasurer:
         metrics["kl_mle_gauss"] = base["kl_gauss"]
         metrics["kl_mle_gmm"] = base["kl_gmm"]
 
-        # V(G, D) = E_data log D(x) + E_G log(1 - D(G(z))), with D = sigmoid(logit)
+        # V(G, D) = E_data log D(x) + E_G log(1 - D(G(z))), with D = sigmoid(logit).  Its value at the
+        # optimal D* of that game, -2 log 2 + 2 JSD, depends on P_G alone, so it is shown for every loss.
+        metrics["value_bound"] = value_bound(metrics["jsd"])
         grid = dist.display_grid
         with torch.no_grad():
             pts = torch.as_tensor(grid.points(), dtype=torch.float32, device=trainer.device)
@@ -189,9 +191,9 @@ class GridMeasurer:
                 v = (torch.nn.functional.logsigmoid(trainer.D(trainer.to_net(real))).mean()
                      + torch.nn.functional.logsigmoid(-trainer.D(trainer.to_net(fake))).mean())
                 metrics["value"] = float(v)
-                metrics["value_bound"] = value_bound(metrics["jsd"])
             else:
-                notes.append(f"{cfg.loss}: D is a critic/score, not a probability, so V(G,D) and its bound are not shown")
+                notes.append(f"{cfg.loss}: D is a critic/score, not a probability, so V(G,D) is not estimated "
+                             "(V(G,D*), the original game's value at the optimal D, still is)")
 
         # Densities on the display grid, and D* = p_data / (p_data + p_G)
         f = dist.refine

@@ -91,7 +91,7 @@ def make_snapshot(
         metrics["d_loss"] = float(-np.log(d_real).mean() - np.log1p(-d_fake).mean())
         metrics["g_loss"] = float(np.log1p(-d_fake).mean() if loss == "minimax" else -np.log(d_fake).mean())
         metrics["value"] = float(np.log(d_real).mean() + np.log1p(-d_fake).mean())
-        metrics["value_bound"] = value_bound(metrics["jsd"])
+    metrics["value_bound"] = value_bound(metrics["jsd"])
 
     gauss = fit_gaussian(real)
     gmm = fit_mixture(real, k=_k(dist), seed=seed)
@@ -117,7 +117,7 @@ def make_snapshot(
     history = _history({k: metrics[k] for k in step_keys}, step, 4 * history_len, rng, nan_in_history)
     grid_metrics = {k: v for k, v in metrics.items() if k not in step_keys}
     metric_history = _history(grid_metrics, step, history_len, rng, nan_in_history)
-    notes = () if not critic else (f"value, value_bound: loss={loss} trains a critic, not a probability",)
+    notes = () if not critic else (f"{loss}: D is a critic/score, not a probability, so V(G,D) is not estimated",)
     return Snapshot(
         step=step, config=cfg, dim=dist.dim, critic=critic, device="cpu", elapsed_s=step / 250.0,
         steps_per_s=250.0, real=frozen(real), fake=frozen(fake), latent=frozen(latent),

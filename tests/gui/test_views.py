@@ -462,8 +462,13 @@ def test_metrics_hide_what_does_not_apply(qtbot):
     view.show_snapshot(snap)
     shown(view, qtbot, (900, 1000))
     assert view.widgets["modes"].isHidden()  # moons has no modes
-    assert view.widgets["value"].isHidden() and not view.value_note.isHidden()
-    assert "critic" in view.value_note.text()
+    assert not view.value_note.isHidden() and "critic" in view.value_note.text()
+    # V(G, D) is not estimated for a critic, but V(G, D*) = -2 log 2 + 2 JSD depends on P_G alone
+    assert not view.widgets["value"].isHidden()
+    entries = [label.text for _, label in view.legends["value"].items]
+    assert len(entries) == 1 and "D*" in entries[0]
+    view.show_snapshot(make_snapshot("moons", loss="nonsaturating", history_len=10))
+    assert len(view.legends["value"].items) == 2 and view.value_note.isHidden()
     assert not view.widgets["jsd"].isHidden()
 
 
@@ -527,6 +532,8 @@ def test_theory_bits_and_missing_keys(qtbot, snap1d):
     critic = make_snapshot("bimodal-1d", loss="hinge")
     panel.show_snapshot(critic)
     assert re.search(r"V\(G, D\) = n/a \(.*critic", panel.text())
+    assert "V(G, D*) = n/a" not in panel.text()
+    assert f"V(G, D*) = {fmt(critic.metrics['value_bound'])}" in panel.text()
 
 
 # --------------------------------------------------------------------------- DataView

@@ -503,10 +503,21 @@ class MetricsView(QWidget):
         b = self._set("value_bound", series(snap, "value_bound"))
         if snap.critic:
             self.value_note.setText(
-                f"V(G, D) and its bound −2 log 2 + 2 JSD do not apply: loss = {snap.config.loss} trains D "
-                "as a critic (a score, not a probability), so log D(x) is undefined.")
+                f"V(G, D) is not estimated: loss = {snap.config.loss} trains D as a critic (a score, not a "
+                "probability), so log D(x) is undefined. V(G, D*) is the original game's value at its optimal D.")
         self.value_note.setVisible(bool(snap.critic))
-        self.widgets["value"].setVisible((a or b) and not snap.critic)
+        self._legend_entry("value", "value", shown=not snap.critic)  # no line for a critic: no entry either
+        self.widgets["value"].setVisible(a or b)
+
+    def _legend_entry(self, plot: str, key: str, shown: bool) -> None:
+        legend, c = self.legends[plot], self.curves[key]
+        if shown == (legend.getLabel(c) is not None):
+            return
+        if shown:
+            legend.addItem(c, self._legend_forms[key][0])
+        else:
+            legend.removeItem(c)
+        self._fit_legend(plot)
 
     def _show_modes(self, snap: Snapshot) -> None:
         captured, total = series(snap, "modes_captured"), series(snap, "modes_total")

@@ -161,7 +161,7 @@ class _Values:
         for note in self.snap.notes:
             if key in note:
                 return f"n/a ({html.escape(note)})"
-        if key in ("value", "value_bound") and self.snap.critic:
+        if key == "value" and self.snap.critic:
             return (f"n/a (loss = {self.snap.config.loss} trains D as a critic: its output is a score, "
                     "not a probability, so log D(x) is undefined)")
         if key.startswith("kl_mle"):
