@@ -100,7 +100,8 @@ class TrainConfig:
 
     # --- what a change means -----------------------------------------------
     def rebuild_reasons(self, other: "TrainConfig") -> list[str]:
-        """Fields whose change needs new networks (a tensor shape or the data space changes)."""
+        """Fields whose change needs new networks: a tensor shape, or the data itself, changes.
+        Everything else (activation, seed and standardisation included) applies in place."""
         return [f for f in REBUILD_FIELDS if getattr(self, f) != getattr(other, f)]
 
     @property
@@ -109,7 +110,7 @@ class TrainConfig:
         return self.loss in ("minimax", "nonsaturating")
 
 
-REBUILD_FIELDS = ("distribution", "normalize", "noise_dim", "hidden", "layers", "activation", "seed")
+REBUILD_FIELDS = ("distribution", "noise_dim", "hidden", "layers")
 
 
 def field_names() -> list[str]:

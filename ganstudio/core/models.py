@@ -24,6 +24,15 @@ def mlp(n_in: int, n_out: int, hidden: int, layers: int, activation: str) -> nn.
     return nn.Sequential(*blocks)
 
 
+def set_activation(net: nn.Module, activation: str) -> None:
+    """Swap every nonlinearity of an MLP built by `mlp` in place: they hold no weights, so the
+    Linear layers (and an optimizer's state for them) are untouched."""
+    for seq in (m for m in net.modules() if isinstance(m, nn.Sequential)):
+        for i, layer in enumerate(seq):
+            if not isinstance(layer, nn.Linear):
+                seq[i] = ACTIVATION_LAYERS[activation]()
+
+
 class Generator(nn.Module):
     """G: z -> x, noise of `noise_dim` dimensions to a point in (normalised) data space."""
 

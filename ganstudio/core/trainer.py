@@ -22,7 +22,7 @@ from .config import ConfigError, TrainConfig
 from .distributions import Distribution, get_distribution
 from .history import History
 from .measure import GridMeasurer
-from .models import Discriminator, Generator, sample_noise
+from .models import Discriminator, Generator, sample_noise, set_activation
 from .snapshot import Snapshot, frozen
 
 VIEW_SAMPLES = 600  # points drawn per frame (fixed noise, so each can be followed); 75 a mode on ring-8
@@ -79,9 +79,7 @@ class Trainer:
         self._generation += 1
         self.dist: Distribution = get_distribution(cfg.distribution)
         self.device = pick_device(cfg.device)
-        mean, scale = self.dist.moments if cfg.normalize else (np.zeros(self.dist.dim), 1.0)
-        self._shift = torch.as_tensor(mean, dtype=torch.float32, device=self.device)
-        self._scale = float(scale)
+        self._set_input_scale()
 
         with torch.random.fork_rng(devices=[]):  # weights depend on the seed alone
             torch.manual_seed(cfg.seed)
@@ -107,6 +105,12 @@ class Trainer:
         self._overlays: tuple[int, np.ndarray, np.ndarray] | None = None  # (generation, manifold, D gradients)
         self._metric_history_view: dict = {}  # history.metrics() as of the last full measurement
         self._history_view: tuple[float, int, dict] | None = None  # (when, step, losses())
+
+    def _set_input_scale(self) -> None:
+        """What the networks see: standardised data (x - mean) / std, or the data as it is."""
+        mean, scale = self.dist.moments if self.config.normalize else (np.zeros(self.dist.dim), 1.0)
+        self._shift = torch.as_tensor(mean, dtype=torch.float32, device=self.device)
+        self._scale = float(scale)
 
     def _make_optimizers(self) -> None:
         cfg = self.config
@@ -284,6 +288,17 @@ class Trainer:
             messages.append("generator averaging restarted from the current weights" if new.g_ema else "generator averaging off")
         if new.noise != old.noise:
             self._make_fixed_noise()
+        if new.activation != old.activation:
+            for net in (self.G, self.D, *([self.G_avg.module] if self.G_avg is not None else [])):
+                set_activation(net, new.activation)
+            messages.append(f"activation {new.activation} from the next step, with the same weights")
+        if new.normalize != old.normalize:
+            self._set_input_scale()
+            messages.append("the networks now see " + ("standardised data" if new.normalize else "the data unscaled")
+                            + " with the same weights, so G's samples move with the change")
+        if new.seed != old.seed:
+            self.rng = torch.Generator(device=self.device).manual_seed(new.seed)
+            messages.append(f"seed {new.seed}: new random draws from the next step; Reset starts new networks from it")
         return messages
 
     def reset(self) -> None:

@@ -35,9 +35,9 @@ GROUPS = ("1D", "2D", "Images")
 IMAGES_LATER = "Image datasets arrive in a later release; the live views draw 1D and 2D data."
 
 TIPS = {
-    "distribution": "The data distribution P_data that the generator learns to imitate.",
+    "distribution": "The data distribution P_data that the generator learns to imitate (changing it builds new networks).",
     "normalize": "Networks see standardised data x' = (x - mean) / std; samples are mapped back for display.",
-    "noise_dim": "Dimension d of the latent noise z that the generator maps to a sample x = G(z).",
+    "noise_dim": "Dimension d of the latent noise z that the generator maps to a sample x = G(z) (changing it builds new networks).",
     "noise": "Distribution of the latent noise: gaussian z ~ N(0, I_d) or uniform z ~ U(-1, 1)^d.",
     "hidden": "Units in each hidden layer of both G and D (changing it builds new networks).",
     "layers": "Number of hidden layers in both G and D (changing it builds new networks).",
@@ -50,7 +50,8 @@ TIPS = {
     "lr_d": "Discriminator learning rate eta_D in theta_D <- theta_D + eta_D * grad V (type 2e-4; arrows step 1-2-5).",
     "lr_g": "Generator learning rate eta_G in theta_G <- theta_G - eta_G * grad V (type 2e-4; arrows step 1-2-5).",
     "batch_size": "Samples per update: V is estimated as (1/m) sum_i [log D(x_i) + log(1 - D(G(z_i)))].",
-    "seed": "Seed of the initial weights and of the data; the same seed replays the same run.",
+    "seed": ("Seed of the random draws of data and noise (from the next step) and of the initial weights "
+             "(at Reset); the same seed replays the same run."),
     "device": "Where the tensors live: cpu, cuda (NVIDIA GPU) or mps (Apple GPU); auto picks the best available.",
     "beta1": "Adam's first-moment decay beta_1 in m <- beta_1 m + (1 - beta_1) g (0.5 is usual for GANs).",
     "beta2": "Adam's second-moment decay beta_2 in v <- beta_2 v + (1 - beta_2) g^2.",
