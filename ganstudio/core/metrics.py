@@ -93,6 +93,16 @@ def value_bound(jsd: float) -> float:
     return -2.0 * LOG2 + 2.0 * jsd
 
 
+def highest_density_level(density: np.ndarray, cell: float, mass: float) -> float | None:
+    """The density level whose superset {x : p(x) >= level} holds `mass` of the probability: the
+    contour of the smallest region with that mass.  None when the grid's cells hold less than
+    `mass` in all, as when the region reaches past the grid."""
+    d = np.sort(np.nan_to_num(np.asarray(density, dtype=float).ravel(), nan=0.0))[::-1]
+    held = np.cumsum(d) * cell
+    i = int(np.searchsorted(held, mass))
+    return float(d[i]) if i < len(d) and d[i] > 0 else None
+
+
 def optimal_discriminator(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
     """D*(x) = p_data / (p_data + p_G); 1/2 where neither has mass (no evidence either way)."""
     total = p_data + p_g

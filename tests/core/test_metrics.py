@@ -13,6 +13,7 @@ from ganstudio.core.metrics import (
     cross_entropy,
     divergences_from_logs,
     entropy,
+    highest_density_level,
     js_divergence,
     kl_divergence,
     mode_metrics,
@@ -107,3 +108,23 @@ def test_mode_metrics_counts_high_quality_only():
     assert captured.tolist() == [True, False, True]
     assert counts.tolist() == [2, 0, 1]
     assert hq == pytest.approx(3 / 5)
+
+
+@pytest.mark.parametrize("mass", [0.25, 0.5, 0.9])
+def test_highest_density_level_of_a_gaussian_is_analytic(mass):
+    """For N(0, I) in 2D the smallest region with mass q is a disc, P(r^2 <= R^2) = 1 - exp(-R^2/2),
+    on whose edge the density is (1 - q) / (2 pi)."""
+    x = np.linspace(-7, 7, 701)
+    cell = (x[1] - x[0]) ** 2
+    xx, yy = np.meshgrid(x, x)
+    density = np.exp(-(xx**2 + yy**2) / 2) / (2 * math.pi)
+    assert highest_density_level(density, cell, mass) == pytest.approx((1 - mass) / (2 * math.pi), rel=0.01)
+
+
+def test_highest_density_level_is_none_when_the_grid_holds_too_little():
+    x = np.linspace(-1, 1, 201)  # the square [-1, 1]^2 holds erf(1/sqrt 2)^2 = 0.466 of N(0, I)
+    xx, yy = np.meshgrid(x, x)
+    density = np.exp(-(xx**2 + yy**2) / 2) / (2 * math.pi)
+    cell = (x[1] - x[0]) ** 2
+    assert highest_density_level(density, cell, 0.4) is not None
+    assert highest_density_level(density, cell, 0.5) is None

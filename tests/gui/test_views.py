@@ -201,6 +201,41 @@ def test_view2d_items_hold_the_snapshot(qtbot, snap2d):
     assert len(view.modes_captured.data) == int(cap.sum()) and len(view.modes_missed.data) == int((~cap).sum())
 
 
+def test_view2d_draws_the_maximum_likelihood_fits_on_request(qtbot, snap2d):
+    """Off by default. On, a fit is drawn as the edges of its 50% and 90% regions: for a Gaussian
+    with mean m and covariance diag(s1^2, s2^2), ellipses round m with semi-axes sqrt(-2 ln(1 - q)) s."""
+    xs = np.linspace(*snap2d.grid.extent[:2], snap2d.grid.shape[1] + 1)
+    ys = np.linspace(*snap2d.grid.extent[2:], snap2d.grid.shape[0] + 1)
+    cx, cy = (xs[:-1] + xs[1:]) / 2, (ys[:-1] + ys[1:]) / 2
+    m, s = (0.3, -0.2), (1.0, 0.7)
+    xx, yy = np.meshgrid(cx, cy)  # row-major: rows are y, as the views draw every grid
+    gauss = np.exp(-((xx - m[0]) / s[0]) ** 2 / 2 - ((yy - m[1]) / s[1]) ** 2 / 2) / (2 * math.pi * s[0] * s[1])
+    view = View2D()
+    view.show_snapshot(with_arrays(snap2d, mle_gauss_grid=gauss))
+    shown(view, qtbot, (700, 800))
+    key = view.mle_keys["mle_gauss"]
+    assert not view.toolbar.is_on("mle_gauss") and view.legend.getLabel(key) is None
+    view.toolbar.boxes["mle_gauss"].setChecked(True)
+    for curve, q in zip(view.mle["mle_gauss"], (0.5, 0.9)):
+        assert curve.isVisible()
+        if curve.path is None:
+            curve.generatePath()
+        r = curve.transform().mapRect(curve.path.boundingRect())
+        k = math.sqrt(-2 * math.log(1 - q))
+        cell = max(xs[1] - xs[0], ys[1] - ys[0])
+        assert r.width() / 2 == pytest.approx(k * s[0], abs=cell) and r.height() / 2 == pytest.approx(k * s[1], abs=cell)
+        assert r.center().x() == pytest.approx(m[0], abs=cell) and r.center().y() == pytest.approx(m[1], abs=cell)
+    assert view.legend.getLabel(key).text == "max-likelihood Gaussian: 50%, 90% of its mass inside"
+    # ring-8's own fit has covariance near 2 I: its 90% region (radius 3.03) reaches past the grid
+    view.show_snapshot(snap2d)
+    assert view.mle["mle_gauss"][0].data is not None and view.mle["mle_gauss"][1].data is None
+    assert view.legend.getLabel(key).text == "max-likelihood Gaussian: 50% of its mass inside"
+    view.toolbar.boxes["mle_gmm"].setChecked(True)  # eight components: a contour round each mode
+    assert all(c.data is not None for c in view.mle["mle_gmm"])
+    view.toolbar.boxes["mle_gauss"].setChecked(False)
+    assert view.legend.getLabel(key) is None and not view.mle["mle_gauss"][0].isVisible()
+
+
 def test_view2d_manifold_and_arrows(qtbot, snap2d):
     view = View2D()
     view.show_snapshot(snap2d)

@@ -299,3 +299,17 @@ def test_a_metric_plot_or_the_theory_is_drawn_in_its_own_turn_after_the_samples(
     while_playing = list(panel_calls)  # (paused, a frame draws every panel at once, by design)
     _pause(qtbot, window)
     assert while_playing and not any(while_playing)
+
+
+@pytest.mark.parametrize("preset", ["ring-8", "bimodal-1d"])
+def test_every_layer_toggle_stays_in_sight_at_projector_sizes(qtbot, make_window, preset):
+    """The layer boxes wrap onto more rows in a narrow view rather than hiding behind an overflow button."""
+    window = make_window(preset=preset)
+    view = window.samples.currentWidget()
+    for size in ((1600, 1000), (1366, 768), (1024, 768)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda: window.width() == size[0])
+        QApplication.processEvents()
+        bar = view.toolbar
+        for key, box in bar.boxes.items():
+            assert box.isVisible() and bar.rect().contains(box.geometry()), (size, key)

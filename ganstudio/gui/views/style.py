@@ -10,7 +10,9 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF
-from PySide6.QtWidgets import QCheckBox, QLabel, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from .flow_layout import FlowLayout
 
 BACKGROUND = "#ffffff"
 FOREGROUND = "#1e1e1e"
@@ -157,24 +159,34 @@ def html_note(text: str, size: str = LEGEND_TEXT_SIZE) -> str:
     return f'<span style="color:{FOREGROUND}; font-size:{size}">{text}</span>'
 
 
-class LayerToolbar(QToolBar):
+class LayerToolbar(QWidget):
     """A row of check boxes, one per layer of a view; a box shows or hides its items.
 
-    A QToolBar, so a view narrower than the row (a projector at 1280 x 800) tucks the last
-    boxes behind its » button instead of making the whole pane scroll sideways.
+    The row wraps onto a second (or third) line when the view is narrower than it, as on a
+    projector at 1366 x 768: every box stays in sight.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMovable(False)
-        self.setFloatable(False)
         self.boxes: dict[str, QCheckBox] = {}
         self._items: dict[str, list] = {}
-        self.setContentsMargins(6, 0, 6, 0)
-        self.setStyleSheet("QToolBar { border: none; spacing: 12px; }")
+        self._flow = FlowLayout(self)
+        self._flow.setContentsMargins(6, 2, 6, 2)
         f = self.font()
         f.setPointSize(max(f.pointSize(), 12))
         self.setFont(f)
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # the taller the narrower: the wrapped rows get their height
+        self.setSizePolicy(policy)
+
+    def addWidget(self, widget: QWidget) -> None:  # noqa: N802 (QToolBar's name, kept for the views)
+        self._flow.addWidget(widget)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self._flow.heightForWidth(width)
 
     def add(self, key: str, text: str, items: list, checked: bool, tip: str) -> QCheckBox:
         box = QCheckBox(text, self)

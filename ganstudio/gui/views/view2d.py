@@ -13,6 +13,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QLabel, QSizePolicy, QWidget
 
+from ganstudio.core.metrics import highest_density_level
 from ganstudio.core.snapshot import Snapshot
 from ganstudio.core.trainer import ARROW_SAMPLES
 
@@ -24,6 +25,11 @@ HEAD_FRACTION = 0.3  # arrow head length, as a fraction of the arrow
 HEAD_ANGLE = np.deg2rad(25.0)
 CONTOURS = (0.25, 0.5, 0.75)  # D* levels drawn as contours; 0.5 is where p_data = p_G
 HEAT_SOURCES = ("D(x)", "D*(x)", "off")
+MLE_MASSES = (0.5, 0.9)  # a maximum-likelihood fit is drawn as the smallest regions holding these masses
+MLE_FITS = {  # key: (legend, dash)
+    "mle_gauss": ("max-likelihood Gaussian", "dash"),
+    "mle_gmm": ("max-likelihood mixture", "dashdot"),
+}
 PLOT_FRAME = (150, 60)  # pixels of a plot's width and height outside its square: axes and colour bar
 LEGEND_MARGIN = 12
 
@@ -135,6 +141,19 @@ class View2D(QWidget):
         self.contour_key = pg.PlotDataItem(pen=self.contours[1].pen)
         p.addItem(self.contour_key)
         self.legend.addItem(self.contour_key, "D* = ½ (p_data = p_G)")
+
+        # --- maximum-likelihood fits of P_data, as the contours of their 50% and 90% regions ---
+        self.mle: dict[str, list[pg.IsocurveItem]] = {}
+        self.mle_keys: dict[str, pg.PlotDataItem] = {}
+        self._mle_grid: dict[str, object] = {}
+        for key, (_, dash) in MLE_FITS.items():
+            pen = style.pen(key, width=2.5, style=dash)
+            self.mle[key] = [pg.IsocurveItem(level=0.0, pen=pen, axisOrder="row-major") for _ in MLE_MASSES]
+            for c in self.mle[key]:
+                c.setZValue(-4)
+                p.addItem(c, ignoreBounds=True)
+            self.mle_keys[key] = pg.PlotDataItem(pen=pen)  # its legend sample, in the legend while shown
+            p.addItem(self.mle_keys[key])
         self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
 
@@ -159,6 +178,14 @@ class View2D(QWidget):
                "Lengths are relative to the longest.")
         tb.add("modes", "Modes", [self.modes_captured, self.modes_missed], True,
                "Mixture mode centres: a star when captured (a high-quality sample within 3σ), a ring when missed.")
+        tb.add("mle_gauss", "Gaussian MLE", [*self.mle["mle_gauss"], self.mle_keys["mle_gauss"]], False,
+               "The Gaussian fitted to P_data by maximum likelihood (mean and covariance of the data), drawn "
+               "as the smallest regions holding 50% and 90% of its mass: one ellipse cannot follow a ring.")
+        tb.add("mle_gmm", "Mixture MLE", [*self.mle["mle_gmm"], self.mle_keys["mle_gmm"]], False,
+               "A K-component Gaussian mixture fitted by maximum likelihood (EM), drawn as the smallest "
+               "regions holding 50% and 90% of its mass.")
+        for key in MLE_FITS:
+            tb.boxes[key].toggled.connect(lambda on, k=key: self._mle_shown(k, on))
         self.legend.sigSampleClicked.connect(tb.sync_from_items)
 
     # ------------------------------------------------------------------
@@ -166,9 +193,9 @@ class View2D(QWidget):
         super().resizeEvent(event)
         self._place_legend(self.graphics.width(), self.graphics.height())
 
-    def _place_legend(self, width: int, height: int) -> None:
+    def _place_legend(self, width: int, height: int, again: bool = False) -> None:
         """Beside the plot in a wide view, under it in a tall one: the plot is square (its aspect
-        is locked), so the legend goes where it leaves the larger square."""
+        is locked), so the legend goes where it leaves the larger square.  `again`: its rows changed."""
         if width <= 0 or height <= 0:
             return
         room_w, room_h = width - PLOT_FRAME[0], height - PLOT_FRAME[1]
@@ -178,7 +205,7 @@ class View2D(QWidget):
         below = min(room_w, room_h - below_h) > min(room_w - beside_w, room_h)
         if not below:
             self.legend.setColumnCount(1)
-        if below == self.legend_below:
+        if below == self.legend_below and not again:
             return
         self.legend_below = below
         layout = self.graphics.ci
@@ -189,6 +216,19 @@ class View2D(QWidget):
         else:
             layout.addItem(self.legend, row=0, col=1)
             layout.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+
+    def _mle_shown(self, key: str, on: bool) -> None:
+        """A fit's legend row only while it is drawn: the legend already fills the space under a plot."""
+        item = self.mle_keys[key]
+        if on == (self.legend.getLabel(item) is not None):
+            return
+        if on:
+            self.legend.addItem(item, mle_legend(key, MLE_MASSES))
+            if self._snap is not None:
+                self._show_mle(self._snap, key)
+        else:
+            self.legend.removeItem(item)
+        self._place_legend(self.graphics.width(), self.graphics.height(), again=True)
 
     def _heat_source_changed(self, _index: int) -> None:
         if self._snap is not None:
@@ -214,6 +254,9 @@ class View2D(QWidget):
             self._show_heat(snap)  # a cheap snapshot reuses the last full one's arrays: redraw only on change
         if snap.d_star_grid is not self._contour_key or extent_changed:
             self._show_contours(snap, extent)
+        for key in MLE_FITS:
+            if self.toolbar.is_on(key) and (getattr(snap, f"{key}_grid") is not self._mle_grid.get(key) or extent_changed):
+                self._show_mle(snap, key)
 
         if snap.real is not self._real_key or extent_changed:
             self._real_key = snap.real  # P_data's samples change only with the distribution
@@ -230,17 +273,35 @@ class View2D(QWidget):
         """Isocurves are traced in Python, so only when D* changes and on 2x2 block means."""
         self._contour_key = snap.d_star_grid
         d_star = np.nan_to_num(np.asarray(snap.d_star_grid, dtype=float), nan=0.5, posinf=1.0, neginf=0.0)
-        ny, nx = d_star.shape
-        if ny % 2 == 0 and nx % 2 == 0 and min(ny, nx) > 64:
-            d_star = d_star.reshape(ny // 2, 2, nx // 2, 2).mean(axis=(1, 3))
-            ny, nx = d_star.shape
-        x0, x1, y0, y1 = extent
-        tr = QTransform()  # isocurves live in cell-index space: map the cells onto the plane
-        tr.translate(x0, y0)
-        tr.scale((x1 - x0) / nx, (y1 - y0) / ny)
+        d_star, tr = _contour_grid(d_star, extent)
         for c in self.contours:
             c.setTransform(tr)
             c.setData(d_star)
+
+    def _show_mle(self, snap: Snapshot, key: str) -> None:
+        """A fit's contours change only with the distribution: traced once for each, when shown."""
+        density = getattr(snap, f"{key}_grid")
+        self._mle_grid[key] = density
+        curves = self.mle[key]
+        if density is None or np.asarray(density).ndim != 2:
+            for c in curves:
+                c.setData(None)
+            return
+        density = np.nan_to_num(np.asarray(density, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+        levels = [highest_density_level(density, snap.grid.cell, m) for m in MLE_MASSES]
+        # full resolution (about 20 ms a contour, once per distribution): a block mean would flatten
+        # narrow components below the level found on the full grid, and their contours would vanish
+        shown, tr = _contour_grid(density, tuple(float(e) for e in snap.grid.extent), coarsen=False)
+        for c, level in zip(curves, levels):
+            c.setTransform(tr)
+            if level is None:  # that much of the fit's mass reaches past the plotted grid
+                c.setData(None)
+            else:
+                c.setLevel(level)
+                c.setData(shown)
+        label = self.legend.getLabel(self.mle_keys[key])
+        if label is not None:
+            label.setText(mle_legend(key, [m for m, level in zip(MLE_MASSES, levels) if level is not None]))
 
     def _show_heat(self, snap: Snapshot) -> None:
         self._heat_key = (snap.d_grid, snap.d_star_grid)
@@ -295,9 +356,10 @@ class View2D(QWidget):
         self.manifold.setData([], [])
         self.arrows.setData([], [])
         self.heat.clear()
-        for c in self.contours:
+        for c in (*self.contours, *self.mle["mle_gauss"], *self.mle["mle_gmm"]):
             c.setData(None)
         self._heat_key, self._contour_key = (None, None), None
+        self._mle_grid.clear()
         self._real_key, self._modes_key = None, _NO_MODES_DRAWN
         self.note.hide()
 
@@ -310,6 +372,28 @@ def _modes_key(modes) -> tuple | None:
     if modes is None:
         return None
     return (np.asarray(modes.centres).tobytes(), np.asarray(modes.captured).tobytes())
+
+
+def mle_legend(key: str, masses) -> str:
+    """The fit's name and the masses its drawn contours enclose."""
+    name = MLE_FITS[key][0]
+    if not masses:
+        return f"{name}: its 50% region reaches past the plot"
+    return f"{name}: {', '.join(f'{round(100 * m)}%' for m in masses)} of its mass inside"
+
+
+def _contour_grid(values: np.ndarray, extent: tuple[float, ...], coarsen: bool = True) -> tuple[np.ndarray, QTransform]:
+    """Values to trace isocurves on (2x2 block means of a large grid: tracing is Python) and the
+    transform from their cell-index space onto the plane."""
+    ny, nx = values.shape
+    if coarsen and ny % 2 == 0 and nx % 2 == 0 and min(ny, nx) > 64:
+        values = values.reshape(ny // 2, 2, nx // 2, 2).mean(axis=(1, 3))
+        ny, nx = values.shape
+    x0, x1, y0, y1 = extent
+    tr = QTransform()
+    tr.translate(x0, y0)
+    tr.scale((x1 - x0) / nx, (y1 - y0) / ny)
+    return values, tr
 
 
 def _finite_rows(a: np.ndarray) -> np.ndarray:
