@@ -22,7 +22,7 @@ class TransportBar(QToolBar):
         icon = style.standardIcon
         SP = QStyle.StandardPixmap
 
-        self.play = self._action("Play", "Start or pause training (Space).", "Space", checkable=True)
+        self.play = self._action("Play", "Start or pause training.", "Space", checkable=True)
         self.play.setIcon(icon(SP.SP_MediaPlay))
         self.play.toggled.connect(self._show_play_state)
         self.step_d = self._action("Step D", "One discriminator update with G fixed: ascend V(G,D) once.", "D")
@@ -32,7 +32,7 @@ class TransportBar(QToolBar):
         self.step_both = self._action(
             "Step", "One iteration: the configured D steps, then the G steps (same as one step while playing).", "S")
         self.step_both.setIcon(icon(SP.SP_MediaSkipForward))
-        self.reset = self._action("Reset", "New networks from the seed, back to step 0 (R).", "R")
+        self.reset = self._action("Reset", "New networks from the seed, back to step 0.", "R")
         self.reset.setIcon(icon(SP.SP_BrowserReload))
         self.addSeparator()
 

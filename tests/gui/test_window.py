@@ -313,3 +313,10 @@ def test_every_layer_toggle_stays_in_sight_at_projector_sizes(qtbot, make_window
         bar = view.toolbar
         for key, box in bar.boxes.items():
             assert box.isVisible() and bar.rect().contains(box.geometry()), (size, key)
+
+
+def test_transport_tooltips_name_their_shortcut_once(window):
+    for action in window.transport.actions():
+        tip, keys = action.toolTip(), action.shortcut().toString()
+        if keys:
+            assert tip.endswith(f"[{keys}]") and f"({keys})" not in tip, tip
