@@ -43,8 +43,9 @@ def default_settings() -> QSettings:
     return QSettings("GAN Studio", "GAN Studio")
 
 
-def _presets() -> list[tuple[str, str]]:
-    return [(name, load_preset(name).summary) for name in preset_names()]
+def _presets() -> list[tuple[str, str, str]]:
+    """(name, summary, lesson) of every preset, in the chooser's order."""
+    return [(p.name, p.summary, p.lesson) for p in map(load_preset, preset_names())]
 
 
 def _distributions() -> dict[str, Any]:

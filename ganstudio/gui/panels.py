@@ -7,6 +7,8 @@ set back from the config the trainer actually runs (so a refused value snaps bac
 
 from __future__ import annotations
 
+import html
+
 import os
 from typing import Any, Callable
 
@@ -88,7 +90,7 @@ class ControlPanel(QScrollArea):
     preset_chosen = Signal(str)
     load_requested = Signal()
 
-    def __init__(self, presets: list[tuple[str, str]], distributions: dict[str, Any],
+    def __init__(self, presets: list[tuple[str, str, str]], distributions: dict[str, Any],
                  loader_available: bool = False, parent=None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
@@ -109,23 +111,36 @@ class ControlPanel(QScrollArea):
         self.setMinimumWidth(body.minimumSizeHint().width() + scrollbar + 2 * self.frameWidth())
 
     # ---- building ---------------------------------------------------------
-    def _preset_box(self, presets: list[tuple[str, str]]) -> QGroupBox:
+    def _preset_box(self, presets: list[tuple[str, str, str]]) -> QGroupBox:
         box = QGroupBox("Preset")
         layout = QVBoxLayout(box)
         self.preset_combo = QComboBox()
         self.preset_combo.setToolTip("A ready-made lesson: loads its data, model and training settings "
                                      "and restarts from step 0.")
-        self._preset_summaries = dict(presets)
-        for name, summary in presets:
+        self._preset_summaries = {name: summary for name, summary, _ in presets}
+        self._preset_lessons = {name: lesson for name, _, lesson in presets}
+        for name, summary, _ in presets:
             self.preset_combo.addItem(name, name)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, summary, Qt.ItemDataRole.ToolTipRole)
         self.preset_summary = QLabel()
         self.preset_summary.setWordWrap(True)
         self.preset_summary.setStyleSheet("color: palette(mid);")
+        # what a class should notice, in the text's own colour: it is read out in front of a class
+        self.preset_lesson = QLabel()
+        self.preset_lesson.setWordWrap(True)
+        self.preset_lesson.setTextFormat(Qt.TextFormat.RichText)
+        self.preset_lesson.setToolTip("What this preset is for: what to point out while it trains.")
         self.preset_combo.activated.connect(self._on_preset)
         layout.addWidget(self.preset_combo)
         layout.addWidget(self.preset_summary)
+        layout.addWidget(self.preset_lesson)
         return box
+
+    def _show_preset_text(self, name: str | None) -> None:
+        self.preset_summary.setText(self._preset_summaries.get(name, "") if name else "Custom settings")
+        lesson = self._preset_lessons.get(name, "") if name else ""
+        self.preset_lesson.setText(f"<b>Watch:</b> {html.escape(lesson)}" if lesson else "")
+        self.preset_lesson.setVisible(bool(lesson))
 
     def _data_box(self, distributions: dict[str, Any], loader_available: bool) -> QGroupBox:
         box = QGroupBox("Data")
@@ -296,7 +311,7 @@ class ControlPanel(QScrollArea):
 
     def _on_preset(self, _index: int) -> None:
         name = self.preset_combo.currentData()
-        self.preset_summary.setText(self._preset_summaries.get(name, ""))
+        self._show_preset_text(name)
         self.preset_chosen.emit(name)
 
     def _update_ratio(self) -> None:
@@ -327,4 +342,4 @@ class ControlPanel(QScrollArea):
         self.preset_combo.blockSignals(True)
         self.preset_combo.setCurrentIndex(index)
         self.preset_combo.blockSignals(False)
-        self.preset_summary.setText(self._preset_summaries.get(name, "") if name else "Custom settings")
+        self._show_preset_text(name)

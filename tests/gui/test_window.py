@@ -320,3 +320,12 @@ def test_transport_tooltips_name_their_shortcut_once(window):
         tip, keys = action.toolTip(), action.shortcut().toString()
         if keys:
             assert tip.endswith(f"[{keys}]") and f"({keys})" not in tip, tip
+
+
+def test_the_preset_box_says_what_to_watch(window):
+    from ganstudio.core.presets import load_preset
+
+    lesson = window.panel.preset_lesson
+    assert lesson.isVisibleTo(window) and load_preset("ring-8").lesson[:40] in lesson.text()
+    window.panel.set_preset(None)  # custom settings: no lesson to show
+    assert not lesson.isVisibleTo(window) and window.panel.preset_summary.text() == "Custom settings"
