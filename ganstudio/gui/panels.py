@@ -8,7 +8,6 @@ set back from the config the trainer actually runs (so a refused value snaps bac
 from __future__ import annotations
 
 import html
-
 import os
 from typing import Any, Callable
 
