@@ -20,7 +20,11 @@ from .models import mlp
 from .presets import load_preset
 from .trainer import Trainer, pick_device
 
-ROUNDS = 3  # alternate trainer and bare loop this many times; report medians
+# The two loops alternate in slices this short, in both orders, and each pair of neighbouring slices
+# gives a ratio: the speed of this VM drifts by +-20% from one second to the next, and 3 rounds of a
+# second or more read anywhere from 0.86 to 1.1 for the same code.
+SLICE_S = 0.2
+MIN_PAIRS = 4
 
 
 def bare_loop(config, device: torch.device):
@@ -64,8 +68,8 @@ def bare_loop(config, device: torch.device):
     return step
 
 
-def steps_per_second(step, seconds: float, device: torch.device) -> float:
-    for _ in range(20):  # warm-up
+def steps_per_second(step, seconds: float, device: torch.device, warm_up: int = 20) -> float:
+    for _ in range(warm_up):  # allocator, autograd graph caches
         step()
     _sync(device)
     n, t0 = 0, time.perf_counter()
@@ -74,6 +78,26 @@ def steps_per_second(step, seconds: float, device: torch.device) -> float:
         n += 1
     _sync(device)
     return n / (time.perf_counter() - t0)
+
+
+def interleaved_rates(ours, base, seconds: float, device: torch.device) -> tuple[float, float, float]:
+    """Median steps/s of two step functions run in alternating slices, and the median over
+    neighbouring pairs of their ratio (ours / base); each pair runs in the other order from the last."""
+    steps_per_second(ours, 0.0, device)  # warm-up, once
+    steps_per_second(base, 0.0, device)
+    pairs = max(MIN_PAIRS, round(seconds / (2 * SLICE_S)))
+    rates_ours, rates_base, ratios = [], [], []
+    for i in range(pairs):
+        if i % 2 == 0:
+            a = steps_per_second(ours, SLICE_S, device, warm_up=0)
+            b = steps_per_second(base, SLICE_S, device, warm_up=0)
+        else:
+            b = steps_per_second(base, SLICE_S, device, warm_up=0)
+            a = steps_per_second(ours, SLICE_S, device, warm_up=0)
+        rates_ours.append(a)
+        rates_base.append(b)
+        ratios.append(a / b)
+    return statistics.median(rates_ours), statistics.median(rates_base), statistics.median(ratios)
 
 
 def matmul_rate(device: torch.device, n: int, m: int | None = None, k: int | None = None, seconds: float = 1.0) -> float:
@@ -121,12 +145,7 @@ def run_benchmarks(preset: str = "ring-8", seconds: float = 4.0, device: str | N
     device = pick_device(config.device)
     trainer = Trainer(config)
     bare = bare_loop(config, device)
-    per_round = seconds / ROUNDS
-    ours, base = [], []
-    for _ in range(ROUNDS):
-        ours.append(steps_per_second(trainer.step, per_round, device))
-        base.append(steps_per_second(bare, per_round, device))
-    trainer_rate, bare_rate = statistics.median(ours), statistics.median(base)
+    trainer_rate, bare_rate, ratio = interleaved_rates(trainer.step, bare, seconds, device)
     flops = step_flops(trainer)
     peak = matmul_rate(device, 1024)
     threads = torch.get_num_threads()
@@ -145,7 +164,7 @@ def run_benchmarks(preset: str = "ring-8", seconds: float = 4.0, device: str | N
                  f"{config.d_steps} D : {config.g_steps} G",
         "trainer_steps_per_s": trainer_rate,
         "bare_steps_per_s": bare_rate,
-        "ratio": trainer_rate / bare_rate,
+        "ratio": ratio,
         "flops_per_step": flops,
         "achieved_flop_s": achieved,
         "matmul_1024_flop_s": peak,

@@ -44,3 +44,13 @@ def test_bench_cli_rejects_a_bad_preset_in_one_line(capsys):
     assert main(["bench", "--preset", "nope"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown preset" in err[0]
+
+
+def test_interleaved_rates_compare_two_loops_in_the_same_slices():
+    import time
+
+    from ganstudio.core.bench import interleaved_rates
+
+    slow, fast = (lambda: time.sleep(0.004)), (lambda: time.sleep(0.002))
+    ours, base, ratio = interleaved_rates(slow, fast, 0.8, torch.device("cpu"))
+    assert 0 < ours < base and 0.35 < ratio < 0.75  # about half as many steps in the same time

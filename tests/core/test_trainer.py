@@ -322,3 +322,14 @@ def test_a_snapshot_without_overlays_reuses_the_last_manifold_and_arrows():
     t.apply_config(t.config.replace(hidden=8))  # new networks: nothing of the old ones is reused
     d = t.snapshot(full=False, overlays=False)
     assert d.manifold is not c.manifold and d.fake_grad is not c.fake_grad
+
+
+def test_grad_norms_follow_a_network_swapped_in():
+    """The parameter lists a step reads are cached per network object, so a new G is seen at once."""
+    t = make()
+    t.step()
+    t.G = torch.nn.Sequential(torch.nn.Linear(t.config.noise_dim, 2))  # a different, smaller generator
+    t._make_optimizers()
+    record = t.step()
+    expected = math.sqrt(sum(float(p.grad.norm()) ** 2 for p in t.G.parameters()))
+    assert record["g_grad_norm"] == pytest.approx(expected, rel=1e-5)
