@@ -408,6 +408,27 @@ def test_a_reference_label_along_the_top_of_its_plot_goes_under_its_line(qtbot):
         assert plot.top() - 1 <= box.top() and box.bottom() <= plot.bottom() + 1
 
 
+def test_a_reference_label_stands_on_the_side_its_curve_leaves_free(qtbot):
+    """The curves are drawn over the labels, so a label in the middle of the plot goes under its line
+    where its loss runs above the line at the label's end, and over it where the loss runs below."""
+    view = MetricsView()
+    snap = make_snapshot("ring-8", loss="nonsaturating", history_len=50)
+    n = len(snap.history["step"])
+    # D's loss falls from 2.2 to 0.1, so its early third (where its left-hand label stands) is above
+    # 2 log 2; G's loss sits at 0.9, above log 2, under G's right-hand label
+    history = {**snap.history, "d_loss": np.linspace(2.2, 0.1, n), "g_loss": np.full(n, 0.9)}
+    view.show_snapshot(dataclasses.replace(snap, history=history))
+    shown(view, qtbot, (600, 1000))
+    view.plots["loss"].setXRange(float(snap.history["step"][0]), float(snap.history["step"][-1]), padding=0)
+    view._place_loss_labels()
+    d, g = view.loss_refs["d"], view.loss_refs["g"]
+    assert d.label.anchors[0] == (0, 0) and g.label.anchors[0] == (1, 0)  # both under their lines
+    history = {**history, "d_loss": np.linspace(0.1, 2.2, n), "g_loss": np.full(n, 0.3)}
+    view.show_snapshot(dataclasses.replace(snap, step=snap.step + 1, history=history))
+    view._place_loss_labels()
+    assert d.label.anchors[0] == (0, 1) and g.label.anchors[0] == (1, 1)  # both over them
+
+
 def test_metrics_before_the_first_step_look_ready_not_broken(qtbot, snap2d):
     """At step 0 the loss curves are empty but on (no 'hidden' mark in their legend), and the empty
     log plots show plain decades rather than a jumble of default ticks."""

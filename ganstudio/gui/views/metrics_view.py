@@ -56,6 +56,7 @@ BOTTOM_AXIS_PX = 44  # the step values and label under the lowest plot
 EMPTY_DECADES = (-2, 0)  # the decades a log plot shows before it has data
 LABEL_SPACING_PX = 20  # a log axis labels a decade only every this many pixels: tick labels never overlap
 LABEL_FLIP_AT = 0.75  # a reference line higher than this share of its plot's height has its label below it
+LABEL_SPAN = 0.35  # the share of a plot's width that a loss reference label stands over, from its end
 LABEL_ROOM = 0.96  # a reference label starts at 2% of its plot's width (or ends at 98%): this share is its room
 
 # which plot each drawing step redraws
@@ -68,6 +69,19 @@ def _anchor_label(line: pg.InfiniteLine, anchor: tuple[int, int]) -> None:
     if line.label.anchors[0] != anchor:
         line.label.anchors = [anchor, anchor]
         line.label.updatePosition()
+
+
+def _runs_above(curve: pg.PlotDataItem, value: float, x0: float, x1: float, right: bool) -> bool:
+    """Whether `curve` lies mostly above `value` in the third of the x range where a label at the
+    right (or left) end of a line stands."""
+    x, y = curve.getData()
+    if x is None or len(x) == 0:
+        return False
+    span = LABEL_SPAN * (x1 - x0)
+    keep = (x >= x1 - span) & (x <= x1) if right else (x >= x0) & (x <= x0 + span)
+    y = y[keep]
+    y = y[np.isfinite(y)]
+    return bool(len(y)) and float(np.median(y)) > value
 
 
 def nice_ceiling(x: float) -> float:
@@ -473,6 +487,7 @@ class MetricsView(QWidget):
     def _show_losses(self, snap: Snapshot) -> None:
         self._set("d_loss", series(snap, "d_loss"))
         self._set("g_loss", series(snap, "g_loss"))
+        self._place_loss_labels()  # the curves moved: a label may now be on their side
         # always shown, empty before the first step: a plot appearing when Play is pressed
         # re-laid out the dock and repainted all six plots in one go (a 50-130 ms stall)
         self.widgets["loss"].setVisible(True)
@@ -488,15 +503,26 @@ class MetricsView(QWidget):
                     self._label_forms[line] = shorter_forms(text)
             self._fit_labels(list(self.loss_refs.values()))
             self.legends["loss"].getLabel(self.curves["d_loss"]).setText(f"D loss ({kind})")
-            self._place_loss_labels(None, self.plots["loss"].getViewBox().viewRange()[1])
+            self._place_loss_labels()
 
-    def _place_loss_labels(self, _viewbox, y_range) -> None:
-        """A reference label goes above its line, or below it when the line runs along the top
-        (at the same end of the line as before)."""
-        y0, y1 = y_range
-        for line in self.loss_refs.values():
-            below = y1 > y0 and (line.value() - y0) / (y1 - y0) > LABEL_FLIP_AT
-            _anchor_label(line, (line.label.anchors[0][0], 0 if below else 1))
+    def _place_loss_labels(self, _viewbox=None, y_range=None) -> None:
+        """A reference label goes on the side of its line that its loss curve leaves free, where the
+        label stands (the curves are drawn over the labels); a line along the top or the bottom of
+        the plot has its label on the inner side whatever the curve does."""
+        box = self.plots["loss"].getViewBox()
+        (x0, x1), (y0, y1) = box.viewRange() if y_range is None else (box.viewRange()[0], y_range)
+        if y1 <= y0:
+            return
+        for who, line in self.loss_refs.items():
+            height = (line.value() - y0) / (y1 - y0)
+            right = line.label.anchors[0][0] == 1
+            if height > LABEL_FLIP_AT:
+                below = True
+            elif height < 1 - LABEL_FLIP_AT:
+                below = False
+            else:
+                below = _runs_above(self.curves[f"{who}_loss"], line.value(), x0, x1, right)
+            _anchor_label(line, (1 if right else 0, 0 if below else 1))
 
     def _show_value(self, snap: Snapshot) -> None:
         a = self._set("value", series(snap, "value"))
