@@ -232,6 +232,13 @@ def test_view2d_draws_the_maximum_likelihood_fits_on_request(qtbot, snap2d):
     assert view.legend.getLabel(key).text == "max-likelihood Gaussian: 50% of its mass inside"
     view.toolbar.boxes["mle_gmm"].setChecked(True)  # eight components: a contour round each mode
     assert all(c.data is not None for c in view.mle["mle_gmm"])
+    # new data with both fits shown: one fit is traced a frame (each takes 40-50 ms), the other next frame
+    other = make_snapshot("grid-25")
+    view.show_snapshot(other)
+    assert [view._mle_grid[k] is getattr(other, f"{k}_grid") for k in ("mle_gauss", "mle_gmm")] == [True, False]
+    view.show_snapshot(other)
+    assert all(view._mle_grid[k] is getattr(other, f"{k}_grid") for k in ("mle_gauss", "mle_gmm"))
+    view.show_snapshot(snap2d)
     view.toolbar.boxes["mle_gauss"].setChecked(False)
     assert view.legend.getLabel(key) is None and not view.mle["mle_gauss"][0].isVisible()
 

@@ -254,9 +254,10 @@ class View2D(QWidget):
             self._show_heat(snap)  # a cheap snapshot reuses the last full one's arrays: redraw only on change
         if snap.d_star_grid is not self._contour_key or extent_changed:
             self._show_contours(snap, extent)
-        for key in MLE_FITS:
+        for key in MLE_FITS:  # one fit a frame: tracing a fit's two contours takes 40-50 ms
             if self.toolbar.is_on(key) and (getattr(snap, f"{key}_grid") is not self._mle_grid.get(key) or extent_changed):
                 self._show_mle(snap, key)
+                break
 
         if snap.real is not self._real_key or extent_changed:
             self._real_key = snap.real  # P_data's samples change only with the distribution
