@@ -85,6 +85,13 @@ def test_control_change_reaches_trainer_mid_run(qtbot, window):
     assert window.panel.ratio_label.text() == "3 D : 1 G"
     qtbot.waitUntil(lambda: window.last_snapshot.config.d_steps == 3, timeout=10000)
 
+    combo = window.panel.widget("activation")  # no tensor changes shape: training goes on, weights kept
+    steps_before = window.last_snapshot.step
+    combo.setCurrentIndex(combo.findText("tanh"))
+    combo.activated.emit(combo.currentIndex())
+    qtbot.waitUntil(lambda: window.last_snapshot.config.activation == "tanh", timeout=10000)
+    assert window.last_snapshot.step >= steps_before, "changing the activation restarted training"
+
     window.panel.widget("hidden").setValue(64)
     qtbot.waitUntil(lambda: window.last_snapshot.config.hidden == 64, timeout=10000)
     qtbot.waitUntil(lambda: "hidden" in window.statusBar().currentMessage(), timeout=5000)
