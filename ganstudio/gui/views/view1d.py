@@ -87,14 +87,17 @@ class View1D(QWidget):
         p.addItem(self.modes_captured)
         p.addItem(self.modes_missed)
 
+        # each entry's name, and a short one for a view too narrow for two columns of full names
+        # (a one-column legend of eight rows took half the height of the plot at 1280 x 800)
         self._names = {
-            "p_data": "p_data(x)",
-            "p_g": "p_G(x) (estimated)",
-            "mle_gauss": "max-likelihood Gaussian",
-            "mle_gmm": "max-likelihood mixture",
+            "p_data": ("p_data(x)", "p_data(x)"),
+            "p_g": ("p_G(x) (estimated)", "p_G(x)"),
+            "mle_gauss": ("max-likelihood Gaussian", "ML Gaussian"),
+            "mle_gmm": ("max-likelihood mixture", "ML mixture"),
+            "d_star": ("D*(x) = p_data / (p_data + p_G)", "D*(x)"),
         }
         for key in ("p_data", "p_g", "mle_gauss", "mle_gmm", "d", "d_star"):
-            self.legend.addItem(self.curves[key], self._names.get(key, key))
+            self.legend.addItem(self.curves[key], self._names.get(key, (key,))[0])
         self._set_d_labels(critic=False)
         p.enableAutoRange(axis="y", enable=False)
         self.spike = pg.TextItem(color=style.COLORS["gen"], anchor=(0.5, 0))
@@ -149,8 +152,15 @@ class View1D(QWidget):
         self._caption_mapping()
 
     def _fit_legend(self) -> None:
-        """A legend wider than the view would be cut off at its right edge."""
-        style.fit_legend_columns(self.legend, self.width() - LEGEND_MARGIN)
+        """A legend wider than the view would be cut off at its right edge; one that would need a
+        single column of full names takes the short names instead, in two columns if they fit."""
+        room = self.width() - LEGEND_MARGIN
+        for form in (0, 1):
+            for key, names in self._names.items():
+                self.legend.getLabel(self.curves[key]).setText(names[form])
+            style.fit_legend_columns(self.legend, room)
+            if self.legend.columnCount > 1:
+                break
 
     def _sync_d_view(self) -> None:
         self.d_view.setGeometry(self.plot.vb.sceneBoundingRect())
@@ -160,9 +170,8 @@ class View1D(QWidget):
         if critic == self._critic:
             return
         self._critic = critic
-        d_label = "critic f(x), min-max scaled" if critic else "D(x) learned"
-        self.legend.getLabel(self.curves["d"]).setText(d_label)
-        self.legend.getLabel(self.curves["d_star"]).setText("D*(x) = p_data / (p_data + p_G)")
+        self._names["d"] = ("critic f(x), min-max scaled", "critic f(x)") if critic else ("D(x) learned", "D(x)")
+        self._fit_legend()
         axis_label = "critic scaled to [0,1]; D* probability" if critic else "D(x), D*(x)  (probability)"
         style.style_axis(self.plot.getAxis("right"), axis_label, colour="d")
 
