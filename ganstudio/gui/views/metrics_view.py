@@ -248,17 +248,9 @@ class MetricsView(QWidget):
         the latest steps."""
         # the plots span this view's width (their own widths lag behind in a resize event);
         # the legend sits above the curves, right of the y axis
-        room = self._plot_width(name)
         legend = self.legends[name]
-        entries = [sample.item for sample, _ in legend.items]
-        forms = [(self.curves[k], f) for k, f in self._legend_forms.items() if self.curves[k] in entries]
-        for c, (full, _) in forms:
-            legend.getLabel(c).setText(full)
-        height = style.fit_legend_columns(legend, room) + 2
-        if forms and legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() > room:
-            for c, (_, short) in forms:  # even one column is too wide: the short names
-                legend.getLabel(c).setText(short)
-            height = style.fit_legend_columns(legend, room) + 2
+        names = {self.curves[k]: forms for k, forms in self._legend_forms.items()}
+        height = style.fit_legend_names(legend, self._plot_width(name), names) + 2  # short only if one column is too wide
         self.plots[name].layout.setRowFixedHeight(0, height)
         self._legend_heights[name] = height
         self._set_min_height(name)
@@ -536,14 +528,8 @@ class MetricsView(QWidget):
         self.widgets["value"].setVisible(a or b)
 
     def _legend_entry(self, plot: str, key: str, shown: bool) -> None:
-        legend, c = self.legends[plot], self.curves[key]
-        if shown == (legend.getLabel(c) is not None):
-            return
-        if shown:
-            legend.addItem(c, self._legend_forms[key][0])
-        else:
-            legend.removeItem(c)
-        self._fit_legend(plot)
+        if style.show_in_legend(self.legends[plot], self.curves[key], self._legend_forms[key][0], shown):
+            self._fit_legend(plot)
 
     def _show_modes(self, snap: Snapshot) -> None:
         captured, total = series(snap, "modes_captured"), series(snap, "modes_total")

@@ -143,6 +143,33 @@ def fit_legend_columns(legend: pg.LegendItem, room: float, most: int = 3) -> flo
     return legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).height()
 
 
+def fit_legend_names(legend: pg.LegendItem, room: float, names: dict, min_columns: int = 1) -> float:
+    """Fit `legend` into `room` pixels with its entries' full names ({item: (full, short)}), or with the
+    short ones where the full names would need fewer than `min_columns` columns or not fit even in one;
+    returns its height."""
+    for form in (0, 1):
+        for item, texts in names.items():
+            label = legend.getLabel(item)
+            if label is not None:  # an entry out of the legend keeps its names for when it returns
+                label.setText(texts[form])
+        height = fit_legend_columns(legend, room)
+        width = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width()
+        if legend.columnCount >= min_columns and width <= room:
+            break
+    return height
+
+
+def show_in_legend(legend: pg.LegendItem, item, name: str, shown: bool) -> bool:
+    """An entry for `item` only while `shown`; True if the legend changed."""
+    if shown == (legend.getLabel(item) is not None):
+        return False
+    if shown:
+        legend.addItem(item, name)
+    else:
+        legend.removeItem(item)
+    return True
+
+
 def longest_that_fits(texts: tuple[str, ...], font: QFont, room: float, margins: float = 0.0) -> int:
     """The index of the first of `texts` (longest first) that is no wider than `room` pixels with
     `margins` added; the last one's where none is."""
@@ -236,12 +263,6 @@ def view_frame(view: QWidget) -> tuple["LayerToolbar", pg.GraphicsLayoutWidget, 
 
 def sync_mode_legend(view, has_modes: bool) -> bool:
     """Legend rows for the mode markers only while the distribution has modes; True if they changed."""
-    if has_modes == view._modes_in_legend:
-        return False
-    view._modes_in_legend = has_modes
-    for item, name in ((view.modes_captured, "mode captured"), (view.modes_missed, "mode missed")):
-        if has_modes:
-            view.legend.addItem(item, name)
-        else:
-            view.legend.removeItem(item)
-    return True
+    changed = [show_in_legend(view.legend, item, name, has_modes)
+               for item, name in ((view.modes_captured, "mode captured"), (view.modes_missed, "mode missed"))]
+    return any(changed)

@@ -38,7 +38,6 @@ class View1D(QWidget):
         self._map_texts = ("", "")  # the mapping strip's caption: in full, and short for a narrow view
         self._density_top = 0.0
         self._grids: tuple = ()
-        self._modes_in_legend = False
 
         self.toolbar, self.graphics, self.note = style.view_frame(self)
 
@@ -154,13 +153,8 @@ class View1D(QWidget):
     def _fit_legend(self) -> None:
         """A legend wider than the view would be cut off at its right edge; one that would need a
         single column of full names takes the short names instead, in two columns if they fit."""
-        room = self.width() - LEGEND_MARGIN
-        for form in (0, 1):
-            for key, names in self._names.items():
-                self.legend.getLabel(self.curves[key]).setText(names[form])
-            style.fit_legend_columns(self.legend, room)
-            if self.legend.columnCount > 1:
-                break
+        names = {self.curves[key]: texts for key, texts in self._names.items()}
+        style.fit_legend_names(self.legend, self.width() - LEGEND_MARGIN, names, min_columns=2)
 
     def _sync_d_view(self) -> None:
         self.d_view.setGeometry(self.plot.vb.sceneBoundingRect())

@@ -65,7 +65,6 @@ class View2D(QWidget):
         self._contour_key = None
         self._real_key, self._modes_key = None, _NO_MODES_DRAWN
         self._rect = QRectF()
-        self._modes_in_legend = False
 
         self.toolbar, self.graphics, self.note = style.view_frame(self)
 
@@ -219,15 +218,10 @@ class View2D(QWidget):
 
     def _mle_shown(self, key: str, on: bool) -> None:
         """A fit's legend row only while it is drawn: the legend already fills the space under a plot."""
-        item = self.mle_keys[key]
-        if on == (self.legend.getLabel(item) is not None):
+        if not style.show_in_legend(self.legend, self.mle_keys[key], mle_legend(key, MLE_MASSES), on):
             return
-        if on:
-            self.legend.addItem(item, mle_legend(key, MLE_MASSES))
-            if self._snap is not None:
-                self._show_mle(self._snap, key)
-        else:
-            self.legend.removeItem(item)
+        if on and self._snap is not None:
+            self._show_mle(self._snap, key)
         self._place_legend(self.graphics.width(), self.graphics.height(), again=True)
 
     def _heat_source_changed(self, _index: int) -> None:
