@@ -479,7 +479,6 @@ class MetricsView(QWidget):
     def _show_losses(self, snap: Snapshot) -> None:
         self._set("d_loss", series(snap, "d_loss"))
         self._set("g_loss", series(snap, "g_loss"))
-        self._place_loss_labels()  # the curves moved: a label may now be on their side
         # always shown, empty before the first step: a plot appearing when Play is pressed
         # re-laid out the dock and repainted all six plots in one go (a 50-130 ms stall)
         self.widgets["loss"].setVisible(True)
@@ -495,7 +494,7 @@ class MetricsView(QWidget):
                     self._label_forms[line] = shorter_forms(text)
             self._fit_labels(list(self.loss_refs.values()))
             self.legends["loss"].getLabel(self.curves["d_loss"]).setText(f"D loss ({kind})")
-            self._place_loss_labels()
+        self._place_loss_labels()  # the curves moved (or the lines did): a label may now be on their side
 
     def _place_loss_labels(self, _viewbox=None, y_range=None) -> None:
         """A reference label goes on the side of its line that its loss curve leaves free, where the

@@ -206,9 +206,6 @@ class LayerToolbar(QWidget):
         policy.setHeightForWidth(True)  # the taller the narrower: the wrapped rows get their height
         self.setSizePolicy(policy)
 
-    def addWidget(self, widget: QWidget) -> None:  # noqa: N802 (QToolBar's name, kept for the views)
-        self._flow.addWidget(widget)
-
     def hasHeightForWidth(self) -> bool:  # noqa: N802
         return True
 
@@ -223,11 +220,11 @@ class LayerToolbar(QWidget):
         self._items[key] = list(items)
         box.toggled.connect(lambda on, k=key: self._apply(k, on))
         self._apply(key, checked)
-        self.addWidget(box)
+        self.add_widget(box)
         return box
 
     def add_widget(self, widget: QWidget) -> None:
-        self.addWidget(widget)
+        self._flow.addWidget(widget)
 
     def is_on(self, key: str) -> bool:
         return self.boxes[key].isChecked()
