@@ -244,6 +244,13 @@ def test_view2d_draws_the_maximum_likelihood_fits_on_request(qtbot, snap2d):
     view.show_snapshot(snap2d)
     assert view.mle["mle_gauss"][0].data is not None and view.mle["mle_gauss"][1].data is None
     assert view.legend.getLabel(key).text == "max-likelihood Gaussian: 50% of its mass inside"
+    view.resize(330, 800)  # a view too narrow for that row (1024 x 768's is about 370 px): the short name
+    qtbot.waitUntil(lambda: view.width() == 330)
+    assert view.legend.getLabel(key).text == "ML Gaussian: 50%"
+    assert view.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() <= view.graphics.width()
+    view.resize(700, 800)
+    qtbot.waitUntil(lambda: view.width() == 700)
+    assert view.legend.getLabel(key).text == "max-likelihood Gaussian: 50% of its mass inside"
     view.toolbar.boxes["mle_gmm"].setChecked(True)  # eight components: a contour round each mode
     assert all(c.data is not None for c in view.mle["mle_gmm"])
     # new data with both fits shown: one fit is traced a frame (each takes 40-50 ms), the other next frame

@@ -26,9 +26,9 @@ HEAD_ANGLE = np.deg2rad(25.0)
 CONTOURS = (0.25, 0.5, 0.75)  # D* levels drawn as contours; 0.5 is where p_data = p_G
 HEAT_SOURCES = ("D(x)", "D*(x)", "off")
 MLE_MASSES = (0.5, 0.9)  # a maximum-likelihood fit is drawn as the smallest regions holding these masses
-MLE_FITS = {  # key: (legend, dash)
-    "mle_gauss": ("max-likelihood Gaussian", "dash"),
-    "mle_gmm": ("max-likelihood mixture", "dashdot"),
+MLE_FITS = {  # key: (legend name, short name for a narrow view, dash)
+    "mle_gauss": ("max-likelihood Gaussian", "ML Gaussian", "dash"),
+    "mle_gmm": ("max-likelihood mixture", "ML mixture", "dashdot"),
 }
 PLOT_FRAME = (150, 60)  # pixels of a plot's width and height outside its square: axes and colour bar
 LEGEND_MARGIN = 12
@@ -145,7 +145,8 @@ class View2D(QWidget):
         self.mle: dict[str, list[pg.IsocurveItem]] = {}
         self.mle_keys: dict[str, pg.PlotDataItem] = {}
         self._mle_grid: dict[str, object] = {}
-        for key, (_, dash) in MLE_FITS.items():
+        self._mle_masses = {key: MLE_MASSES for key in MLE_FITS}  # the masses whose contours are drawn
+        for key, (_, _, dash) in MLE_FITS.items():
             pen = style.pen(key, width=2.5, style=dash)
             self.mle[key] = [pg.IsocurveItem(level=0.0, pen=pen, axisOrder="row-major") for _ in MLE_MASSES]
             for c in self.mle[key]:
@@ -197,6 +198,8 @@ class View2D(QWidget):
         is locked), so the legend goes where it leaves the larger square.  `again`: its rows changed."""
         if width <= 0 or height <= 0:
             return
+        names = {self.mle_keys[k]: (mle_legend(k, m), mle_legend(k, m, short=True)) for k, m in self._mle_masses.items()}
+        style.fit_legend_names(self.legend, width - 2 * LEGEND_MARGIN, names)  # a fit's row ran past 1024 x 768's view
         room_w, room_h = width - PLOT_FRAME[0], height - PLOT_FRAME[1]
         self.legend.setColumnCount(1)
         beside_w = self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() + LEGEND_MARGIN
@@ -218,7 +221,7 @@ class View2D(QWidget):
 
     def _mle_shown(self, key: str, on: bool) -> None:
         """A fit's legend row only while it is drawn: the legend already fills the space under a plot."""
-        if not style.show_in_legend(self.legend, self.mle_keys[key], mle_legend(key, MLE_MASSES), on):
+        if not style.show_in_legend(self.legend, self.mle_keys[key], mle_legend(key, self._mle_masses[key]), on):
             return
         if on and self._snap is not None:
             self._show_mle(self._snap, key)
@@ -294,9 +297,10 @@ class View2D(QWidget):
             else:
                 c.setLevel(level)
                 c.setData(shown)
-        label = self.legend.getLabel(self.mle_keys[key])
-        if label is not None:
-            label.setText(mle_legend(key, [m for m, level in zip(MLE_MASSES, levels) if level is not None]))
+        masses = tuple(m for m, level in zip(MLE_MASSES, levels) if level is not None)
+        if masses != self._mle_masses[key]:
+            self._mle_masses[key] = masses
+            self._place_legend(self.graphics.width(), self.graphics.height(), again=True)
 
     def _show_heat(self, snap: Snapshot) -> None:
         self._heat_key = (snap.d_grid, snap.d_star_grid)
@@ -369,12 +373,13 @@ def _modes_key(modes) -> tuple | None:
     return (np.asarray(modes.centres).tobytes(), np.asarray(modes.captured).tobytes())
 
 
-def mle_legend(key: str, masses) -> str:
+def mle_legend(key: str, masses, short: bool = False) -> str:
     """The fit's name and the masses its drawn contours enclose."""
-    name = MLE_FITS[key][0]
+    name = MLE_FITS[key][1 if short else 0]
     if not masses:
-        return f"{name}: its 50% region reaches past the plot"
-    return f"{name}: {', '.join(f'{round(100 * m)}%' for m in masses)} of its mass inside"
+        return f"{name}: past the plot" if short else f"{name}: its 50% region reaches past the plot"
+    shares = ", ".join(f"{round(100 * m)}%" for m in masses)
+    return f"{name}: {shares}" if short else f"{name}: {shares} of its mass inside"
 
 
 def _contour_grid(values: np.ndarray, extent: tuple[float, ...], coarsen: bool = True) -> tuple[np.ndarray, QTransform]:
