@@ -11,6 +11,7 @@ run; every trainer step's wall and CPU time is logged with the condition it ran 
   G  frames made and sent, but the window does not draw them (what drawing costs: N against G)
   M  no grid measurements (what the measuring thread costs: N against M)
   F  25 frames a second instead of 30
+  S  as N, but the frames' samples are drawn in the training process, not from sent weights in the window's
   E  no frames, no measurements, the window idle: the headless case inside this same process
 
 Rates are per condition, from step start times, leaving out the 0.3 s after each switch.
@@ -41,7 +42,7 @@ def instrumented_child(commands, results, config, num_threads, log_path):
     from ganstudio.core import loop, remote
     from ganstudio.core import trainer as trainer_module
 
-    state = {"tag": "N", "measure": True, "emit": True}
+    state = {"tag": "N", "measure": True, "emit": True, "send_weights": True}
     log: list[tuple[float, str, float, float]] = []
     frames: list[tuple[float, str, float]] = []  # emitted while playing: (start, condition, wall s)
     step = trainer_module.Trainer.step
@@ -74,6 +75,7 @@ def instrumented_child(commands, results, config, num_threads, log_path):
     def maybe_emit(self, full, force=False, background=False):
         if not (state["emit"] or force):
             return False
+        self.send_weights = state["send_weights"]
         t0 = time.perf_counter()
         sent = emit(self, full, force, background)
         if sent and not force:
@@ -103,7 +105,8 @@ def run_window(seconds: float, conditions: list[str], log_path: str) -> None:
         c = next(cycle)
         window.show_snapshot = (lambda snap, everything=True: None) if c == "G" else draw
         window.post("speed", Speed(0, 1 / 25 if c == "F" else 1 / 30))
-        window.post("probe", {"tag": c, "measure": c not in ("M", "E"), "emit": c != "E"})
+        window.post("probe", {"tag": c, "measure": c not in ("M", "E"), "emit": c != "E",
+                                     "send_weights": c != "S"})
 
     timer = QTimer()
     timer.setInterval(int(SWITCH_S * 1000))
@@ -172,9 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conditions", default="N,G,M,E")
     args = parser.parse_args(argv)
     conditions = args.conditions.split(",")
-    unknown = set(conditions) - set("NGMFE")
+    unknown = set(conditions) - set("NGMFSE")
     if unknown:
-        parser.error(f"unknown conditions {sorted(unknown)}: use N, G, M, F and E")
+        parser.error(f"unknown conditions {sorted(unknown)}: use N, G, M, F, S and E")
     log_path = os.path.join(tempfile.gettempdir(), f"gan-studio-split-{os.getpid()}.txt")
     run_window(args.seconds, conditions, log_path)
     report(log_path)

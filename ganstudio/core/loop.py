@@ -22,6 +22,8 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from .frames import NetWeights
+
 FRAME_S = 1.0 / 30.0  # at most 30 snapshots a second reach the views
 FULL_EVERY_S = 0.75  # grid densities and metrics (snapshot(full=True)) at most 1.3 times a second...
 FULL_BUDGET = 0.04  # ...and less often when they are slow: they may take 4% of a core's time
@@ -107,10 +109,14 @@ class Mailbox:
 
 
 def finite_snapshot(snap) -> bool:
-    """A Snapshot the views may draw: no NaN or infinity in what they plot."""
+    """A Snapshot the views may draw: no NaN or infinity in what they plot (or, for one on its way
+    to another process, in the weights its samples will be drawn from)."""
     for name in ("real", "fake", "fake_grad", "d_grid", "p_g_grid"):
         arr = getattr(snap, name, None)
-        if arr is not None and arr.size and not np.isfinite(arr).all():
+        if isinstance(arr, NetWeights):
+            if not arr.finite():
+                return False
+        elif arr is not None and arr.size and not np.isfinite(arr).all():
             return False
     return True
 
@@ -126,8 +132,11 @@ class TrainingLoop:
 
     def __init__(self, config, inbox: Inbox, emit: Callable[[str, Any], None],
                  trainer_factory: Callable[[Any], Any] | None = None, trainer: Any = None,
-                 num_threads: int | None = 1, stopped: Callable[[], bool] | None = None) -> None:
+                 num_threads: int | None = 1, stopped: Callable[[], bool] | None = None,
+                 send_weights: bool = False) -> None:
         self.inbox = inbox
+        # frames carry the networks' weights, and the receiver (another process) draws their samples
+        self.send_weights = send_weights
         self._emit_out = emit
         self._config = config
         self._factory = trainer_factory or make_live_trainer
@@ -321,7 +330,8 @@ class TrainingLoop:
         first = not self.trainer.measured  # its cost includes one-off caches: not a measure of the next
         t0 = time.perf_counter()
         self._overlay_turn = not self._overlay_turn
-        snap = self.trainer.snapshot(full=full, overlays=force or not background or self._overlay_turn)
+        snap = self.trainer.snapshot(full=full, overlays=force or not background or self._overlay_turn,
+                                     draw=not self.send_weights)
         now = time.perf_counter()
         self._last_emit = now
         if full:

@@ -7,6 +7,7 @@ process the trainer keeps a core to itself.  Commands go down one pipe, (kind, p
 results come up another; a Snapshot travels as its fields, and a field that is the same
 object as in the previous Snapshot (P_data's samples, the last full grid) is sent as a
 marker, so the receiver hands the views the same array again and they skip redrawing it.
+A frame's samples travel as the networks' weights, and the receiver draws them (core.frames).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 import traceback
 from typing import Any
 
+from .frames import NetWeights, WeightsDrawer
 from .loop import SNAPSHOT, TrainingLoop
 from .snapshot import Snapshot, snapshot_fields, snapshot_from_fields
 
@@ -61,9 +63,12 @@ class SnapshotSender:
 class SnapshotReceiver:
     def __init__(self) -> None:
         self._last: dict[str, Any] = {}
+        self._drawer = WeightsDrawer()
 
     def decode(self, values: dict) -> Snapshot:
         merged = {name: self._last[name] if isinstance(value, _Same) else value for name, value in values.items()}
+        if isinstance(merged["fake"], NetWeights):
+            merged["fake"], merged["manifold"], merged["fake_grad"] = self._drawer.draw(merged["fake"], merged["latent"])
         self._last = merged
         return snapshot_from_fields(merged)
 
@@ -117,7 +122,8 @@ def child_main(commands, results, config, num_threads: int | None) -> None:
             trim()
 
     inbox = PipeInbox(commands)
-    loop = TrainingLoop(config, inbox, emit, num_threads=num_threads, stopped=lambda: inbox.closed)
+    loop = TrainingLoop(config, inbox, emit, num_threads=num_threads, stopped=lambda: inbox.closed,
+                        send_weights=True)
     try:
         loop.run()
     except (EOFError, OSError):  # the parent went away while we were sending
@@ -156,6 +162,10 @@ class TrainingProcess:
         res_write.close()
         self._lock = threading.Lock()
         self._receiver = SnapshotReceiver()
+        if num_threads:  # this process draws the frames' samples: with torch's default of a thread
+            import torch  # per core, that would spin on the trainer's core
+
+            torch.set_num_threads(num_threads)
 
     @property
     def pid(self) -> int | None:

@@ -20,14 +20,12 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from . import losses
 from .config import ConfigError, TrainConfig
 from .distributions import Distribution, get_distribution
+from .frames import SEND_WEIGHTS_MAX, VIEW_SAMPLES, NetWeights, Scaling, draw_samples, latent_grid
 from .history import History
 from .measure import GridMeasurer
 from .models import Discriminator, Generator, sample_noise, set_activation
 from .snapshot import Snapshot, frozen
 
-VIEW_SAMPLES = 600  # points drawn per frame (fixed noise, so each can be followed); 75 a mode on ring-8
-ARROW_SAMPLES = 120  # the first fake points also get the gradient of D (the 2D view draws them)
-MANIFOLD_SIZE = 17  # the latent grid is MANIFOLD_SIZE x MANIFOLD_SIZE
 CHECKPOINT_EVERY = 100  # steps between copies of the last good weights
 HISTORY_EVERY_S = 0.25  # a cheap snapshot rebuilds the (block-averaged) loss history at most this often
 
@@ -138,16 +136,7 @@ class Trainer:
         g = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.fixed_z = sample_noise(VIEW_SAMPLES, cfg.noise_dim, cfg.noise, g)
         self.latent_view = frozen(self.fixed_z.cpu().numpy())  # one array for all snapshots: unchanged, it is not re-sent
-        lim = 2.5 if cfg.noise == "gaussian" else 1.0
-        axis = torch.linspace(-lim, lim, MANIFOLD_SIZE, device=self.device)
-        rows = MANIFOLD_SIZE if cfg.noise_dim >= 2 else 1
-        z = torch.zeros(rows, MANIFOLD_SIZE, cfg.noise_dim, device=self.device)
-        z[..., 0] = axis[None, :]
-        if cfg.noise_dim >= 2:
-            z[..., 1] = axis[:, None]
-        self.manifold_z = z.reshape(-1, cfg.noise_dim)
-        self._manifold_rows = rows
-        self._view_z = torch.cat([self.fixed_z, self.manifold_z])  # one generator call draws both
+        self._latent_grid = latent_grid(cfg.noise_dim, cfg.noise, self.device)
 
     # ------------------------------------------------------------ data spaces
     def to_net(self, x: torch.Tensor) -> torch.Tensor:
@@ -156,6 +145,10 @@ class Trainer:
 
     def to_data(self, x: torch.Tensor) -> torch.Tensor:
         return x * self._scale + self._shift
+
+    @property
+    def scaling(self) -> Scaling:
+        return Scaling(self._shift, self._scale)
 
     @property
     def shown_generator(self) -> torch.nn.Module:
@@ -382,26 +375,21 @@ class Trainer:
         out = self.D(self.to_net(x_data))
         return torch.sigmoid(out) if self.config.uses_probability else out
 
-    def snapshot(self, full: bool = True, overlays: bool = True) -> Snapshot:
+    def snapshot(self, full: bool = True, overlays: bool = True, draw: bool = True) -> Snapshot:
         """Immutable arrays for the views; `full` also recomputes grid densities and metrics.
 
         Without `overlays` the manifold and the D-gradient arrows are those of the last snapshot
         that had them (the live loop refreshes them every other frame: they cost as much as the
-        moving points, and at 15 a second they still look continuous).
+        moving points, and at 15 a second they still look continuous).  Without `draw` (and for
+        networks of up to SEND_WEIGHTS_MAX weights) `fake`, `manifold` and `fake_grad` all hold
+        one NetWeights, from which the receiver in another process draws them (frames.WeightsDrawer).
         """
         cfg = self.config
-        kept = self._overlays if not overlays and self._overlays and self._overlays[0] == self._generation else None
-        # (no train/eval switch: the networks have no dropout or batch norm.)  One generator call
-        # for the followed points and the latent grid: a cheap snapshot is made 30 times a second.
-        with torch.inference_mode():
-            both = self.to_data(self.shown_generator(self._view_z if kept is None else self.fixed_z))
-        fake = both[:VIEW_SAMPLES]
-        if kept is None:
-            manifold = both[VIEW_SAMPLES:].reshape(self._manifold_rows, MANIFOLD_SIZE, -1)
-            x = fake[:ARROW_SAMPLES].clone().requires_grad_(True)
-            (grad,) = torch.autograd.grad(self.D(self.to_net(x)).sum(), x)
-            kept = self._overlays = (self._generation, frozen(manifold.cpu().numpy()), frozen(grad.cpu().numpy()))
-        _, manifold_view, grad_view = kept
+        if not draw and self._weight_count() <= SEND_WEIGHTS_MAX:
+            fake = manifold_view = grad_view = NetWeights.of(
+                self.shown_generator, self.D, cfg, self.dist.dim, self.scaling, self._generation, overlays)
+        else:
+            fake, manifold_view, grad_view = self._drawn(overlays)
 
         if full or self._last_full is None:
             self._take_measurement(self.measurer.measure(self))
@@ -418,7 +406,7 @@ class Trainer:
             elapsed_s=self.train_time,
             steps_per_s=self.steps_per_s,
             real=self.real_view,
-            fake=frozen(fake.cpu().numpy()),
+            fake=fake,
             latent=self.latent_view,
             fake_grad=grad_view,
             manifold=manifold_view,
@@ -436,6 +424,19 @@ class Trainer:
             metrics_step=m["step"],
             notes=tuple(notes),
         )
+
+    def _drawn(self, overlays: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        kept = self._overlays if not overlays and self._overlays and self._overlays[0] == self._generation else None
+        fake, manifold, grad = draw_samples(self.shown_generator, self.D, self.scaling, self.fixed_z,
+                                            None if kept else self._latent_grid)
+        if kept:
+            _, manifold, grad = kept
+        else:
+            self._overlays = (self._generation, manifold, grad)
+        return fake, manifold, grad
+
+    def _weight_count(self) -> int:
+        return sum(p.numel() for p in self._parameters("D")) + sum(p.numel() for p in self.shown_generator.parameters())
 
     def measurement_job(self) -> Callable[[], tuple[int, dict]]:
         """A grid measurement of the networks as they are now, to run on another thread while

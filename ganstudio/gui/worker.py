@@ -28,6 +28,7 @@ from ganstudio.core.loop import (
     Mailbox,
     Speed,
     TrainingLoop,
+    finite_snapshot,
 )
 
 RELAY_POLL_S = 0.02  # how long the relay waits for the child before forwarding queued commands
@@ -140,6 +141,12 @@ class TrainerWorker(QObject):
                             self.error.emit(f"The training process ended unexpectedly (exit code {payload}). "
                                             "Close and reopen the window to start again.")
                         return
+                    if kind == SNAPSHOT and not finite_snapshot(payload):  # samples drawn here, from sent weights
+                        process.send("frame_done")  # it will not be drawn
+                        process.send("pause")
+                        self.error.emit("A frame's samples came out non-finite (NaN or infinite), so it was not "
+                                        "drawn; training is paused. Try a smaller learning rate.")
+                        continue
                     self._dispatch(kind, payload)
         finally:
             self._process = None

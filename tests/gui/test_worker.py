@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import QObject, QThread, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Slot
 
 from ganstudio.core.presets import load_preset
 from ganstudio.core.trainer import NonFiniteError, Trainer
@@ -183,3 +183,50 @@ def test_a_stop_posted_while_the_training_process_starts_ends_the_worker():
     runner.join(60)
     assert not runner.is_alive()
     assert worker.trainer_pid is None  # the process was stopped, not left behind
+
+
+def test_a_frame_drawn_non_finite_in_the_window_is_dropped_and_training_paused(monkeypatch):
+    """Samples drawn in the window's process from sent weights are checked before any view sees them."""
+    import dataclasses
+
+    import numpy as np
+
+    from ganstudio.core import remote
+    from ganstudio.core.snapshot import frozen
+
+    good = Trainer(load_preset("ring-8").config, eval_samples=4000).snapshot(full=True)
+    bad = dataclasses.replace(good, fake=frozen(np.full_like(good.fake, np.inf)))
+
+    class Process:  # stands in for the training process: one good frame, one bad, then quiet
+        pid = None
+
+        def __init__(self, config, num_threads):
+            self.sent, self.queue = [], [("snapshot", good), ("snapshot", bad)]
+
+        def send(self, command, value=None):
+            self.sent.append(command)
+            return True
+
+        def receive(self, timeout):
+            time.sleep(timeout)
+            return [self.queue.pop(0)] if self.queue else []
+
+        def stop(self):
+            pass
+
+    made = []
+    monkeypatch.setattr(remote, "TrainingProcess", lambda *a: made.append(Process(*a)) or made[-1])
+    worker = TrainerWorker(load_preset("ring-8").config, process=True)
+    shown, errors = [], []
+    worker.snapshot_ready.connect(shown.append, Qt.DirectConnection)  # no event loop runs here
+    worker.error.connect(errors.append, Qt.DirectConnection)
+    runner = threading.Thread(target=worker.run, daemon=True)
+    runner.start()
+    deadline = time.perf_counter() + 10
+    while not errors and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    worker.request_stop()
+    runner.join(5)
+    assert shown == [good]
+    assert errors and "non-finite" in errors[0]
+    assert made[0].sent[-2:] == ["frame_done", "pause"]

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QGraphicsItem, QLabel, QSizePolicy, QWi
 
 from ganstudio.core.metrics import highest_density_level
 from ganstudio.core.snapshot import Snapshot
-from ganstudio.core.trainer import ARROW_SAMPLES
+from ganstudio.core.frames import ARROW_SAMPLES
 
 from . import style
 
