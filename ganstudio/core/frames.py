@@ -113,7 +113,7 @@ class WeightsDrawer:
             self._G = Generator(noise_dim, dim, hidden, layers, activation).requires_grad_(False)
             self._D = Discriminator(dim, hidden, layers, activation).requires_grad_(False)
             self._shape = w.shape
-        values = torch.from_numpy(w.values)
+        values = torch.tensor(w.values)  # a copy: the received array is read-only
         vector_to_parameters(values[:w.n_g], self._G.parameters())
         vector_to_parameters(values[w.n_g:], self._D.parameters())
         if self._fixed is None or self._fixed[0] is not latent:

@@ -26,6 +26,9 @@ from .snapshot import Snapshot, snapshot_fields, snapshot_from_fields
 
 EXITED = "exited"  # (EXITED, exit code): the child is gone
 STOP_WAIT_S = 0.6  # the window must close within a second; a busy child is terminated after this
+# A frame with weights pickles to 140 KB on ring-8, over a pipe's default 64 KB: the child would wait
+# in send() until the window's process had read the rest.  With room for a few frames it never waits.
+PIPE_BYTES = 1 << 20
 
 
 class _Same:
@@ -148,6 +151,16 @@ def _child_entry(commands, results, config, num_threads: int | None) -> None:
         os._exit(code)
 
 
+def _widen(conn) -> None:
+    """Linux only (F_SETPIPE_SZ); elsewhere, or above the system's limit, the pipe keeps its size."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
 class TrainingProcess:
     """The parent's side: start the child, send it commands, receive what it emits, stop it."""
 
@@ -155,6 +168,7 @@ class TrainingProcess:
         ctx = mp.get_context("spawn")  # fork is unsafe once Qt and its threads exist
         cmd_read, self._commands = ctx.Pipe(duplex=False)
         self._results, res_write = ctx.Pipe(duplex=False)
+        _widen(self._results)
         self.process = ctx.Process(target=_child_entry, args=(cmd_read, res_write, config, num_threads),
                                    name="gan-studio-trainer", daemon=True)
         self.process.start()

@@ -82,3 +82,20 @@ def test_a_dead_child_is_reported(process):
     process.process.kill()
     got = _collect(process, lambda g: any(k == EXITED for k, _ in g))
     assert [p for k, p in got if k == EXITED][0] != 0
+
+
+def test_the_results_pipe_holds_frames_in_flight_so_the_child_never_waits_to_send(process):
+    """A frame carrying weights is bigger than a default pipe (64 KB): sending it would wait for the window."""
+    import fcntl
+    import pickle
+
+    from ganstudio.core.loop import FRAMES_IN_FLIGHT
+
+    if not hasattr(fcntl, "F_GETPIPE_SZ"):
+        pytest.skip("pipe sizes are Linux only")
+    trainer, sender = Trainer(load_preset("ring-8").config, eval_samples=4000), SnapshotSender()
+    sender.encode(trainer.snapshot(full=True, draw=False))
+    trainer.step()  # a frame while playing: the grids and P_data's samples went with the first
+    size = len(pickle.dumps(sender.encode(trainer.snapshot(full=False, draw=False))))
+    assert size > 64 * 1024
+    assert fcntl.fcntl(process._results.fileno(), fcntl.F_GETPIPE_SZ) >= (FRAMES_IN_FLIGHT + 2) * size
