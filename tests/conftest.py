@@ -3,3 +3,25 @@
 from ganstudio.core.runtime import configure_threads
 
 configure_threads()
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def failing_factory():
+    """A trainer factory whose trainers fail every step with NonFiniteError(message)."""
+    from ganstudio.core.trainer import NonFiniteError, Trainer
+
+    def make(message: str, eval_samples: int = 5000):
+        def factory(config):
+            trainer = Trainer(config, eval_samples=eval_samples)
+
+            def step(train_d=True, train_g=True):
+                raise NonFiniteError(message)
+
+            trainer.step = step
+            return trainer
+
+        return factory
+
+    return make

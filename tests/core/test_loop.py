@@ -11,7 +11,7 @@ import pytest
 
 from ganstudio.core.loop import FRAME_S, FRAMES_IN_FLIGHT, MEASURE_NICE, Mailbox, Speed, TrainingLoop
 from ganstudio.core.presets import load_preset
-from ganstudio.core.trainer import NonFiniteError, Trainer
+from ganstudio.core.trainer import Trainer
 
 
 class Harness:
@@ -111,17 +111,8 @@ def test_config_change_applies_between_steps_and_bad_one_is_refused(harness):
     assert h.of("config_applied")[-1].lr_g == 3e-4  # the previous settings are kept
 
 
-def test_non_finite_step_pauses_with_message(harness):
-    def factory(config):
-        trainer = Trainer(config, eval_samples=5000)
-
-        def step(train_d=True, train_g=True):
-            raise NonFiniteError("g_loss became nan")
-
-        trainer.step = step
-        return trainer
-
-    h = harness(factory=factory)
+def test_non_finite_step_pauses_with_message(harness, failing_factory):
+    h = harness(factory=failing_factory("g_loss became nan"))
     h.box.put("play")
     h.wait_for(lambda: h.of("error"))
     assert "g_loss became nan" in h.of("error")[0]

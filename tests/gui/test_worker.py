@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QThread, Slot
 
 from ganstudio.core.presets import load_preset
-from ganstudio.core.trainer import NonFiniteError, Trainer
+from ganstudio.core.trainer import Trainer
 from ganstudio.gui.worker import FRAME_S, Mailbox, Speed, TrainerWorker
 
 
@@ -143,17 +143,8 @@ def test_freeze_flags_reach_the_trainer(qtbot, running, recording_factory):
     assert set(calls) == {(False, True)}
 
 
-def test_error_pauses_and_stop_is_prompt(qtbot, running):
-    def factory(config):
-        trainer = Trainer(config)
-
-        def step(train_d=True, train_g=True):
-            raise NonFiniteError("d_loss became nan")
-
-        trainer.step = step
-        return trainer
-
-    r = running(factory=factory)
+def test_error_pauses_and_stop_is_prompt(qtbot, running, failing_factory):
+    r = running(factory=failing_factory("d_loss became nan"))
     r.worker.post("play")
     qtbot.waitUntil(lambda: bool(r.errors), timeout=5000)
     assert "non-finite" in r.errors[0] and "d_loss became nan" in r.errors[0]
