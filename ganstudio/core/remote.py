@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .frames import NetWeights, WeightsDrawer
@@ -179,8 +180,8 @@ class TrainingProcess:
         res_write.close()
         self._lock = threading.Lock()
         self._receiver = SnapshotReceiver()
-        self._measure: RequestMeasurer | None = None  # makes the child's background measurements, here
-        self._measure_lock = threading.Lock()
+        self._measuring: ThreadPoolExecutor | None = None  # the child's background measurements, made here
+        self._measure = None  # a RequestMeasurer, made with the pool
         if num_threads:  # this process draws the frames' samples: with torch's default of a thread
             import torch  # per core, that would spin on the trainer's core
 
@@ -216,26 +217,28 @@ class TrainingProcess:
         return out
 
     def _start_measurement(self, token: int, request) -> None:
-        """Run the child's measurement on a measuring thread here; the answer goes back as a command.
-        The thread is a daemon: closing the window never waits for a measurement (the first one for
-        a distribution also fills its caches, up to a second)."""
-        if self._measure is None:
+        """Run the child's measurement on this process's measuring thread; the answer goes back as a command."""
+        if self._measuring is None:
             self._measure = RequestMeasurer()
+            self._measuring = ThreadPoolExecutor(1, thread_name_prefix="measure", initializer=lower_priority)
 
         def run() -> None:
-            lower_priority()
-            with self._measure_lock:  # one at a time, even after the child gave up waiting for one
-                t0 = time.thread_time()
-                try:
-                    answer = ("ok", self._measure(request), time.thread_time() - t0)
-                except Exception as exc:  # the child then measures for itself
-                    answer = ("failed", f"{type(exc).__name__}: {exc}")
+            t0 = time.thread_time()
+            try:
+                answer = ("ok", self._measure(request), time.thread_time() - t0)
+            except Exception as exc:  # the child then measures for itself
+                answer = ("failed", f"{type(exc).__name__}: {exc}")
             self.send("measured", (token, answer))
 
-        threading.Thread(target=run, name="measure", daemon=True).start()
+        try:
+            self._measuring.submit(run)
+        except RuntimeError:  # stopping: the pool is shut down
+            pass
 
     def stop(self, wait_s: float = STOP_WAIT_S) -> None:
         """Ask the child to stop, then make sure it has: terminate, and kill, if it does not."""
+        if self._measuring is not None:  # a measurement in progress ends on its own (a tenth of a second)
+            self._measuring.shutdown(wait=False, cancel_futures=True)
         self.send("stop")
         deadline = time.monotonic() + wait_s
         while self.process.is_alive() and time.monotonic() < deadline:

@@ -117,6 +117,6 @@ def test_while_playing_the_window_process_measures_and_the_child_keeps_the_resul
     got = _collect(process, playing)
     snaps = [p for k, p in got if k == "snapshot"]
     assert "measure" not in {k for k, _ in got}  # requests are served here, not handed to the relay
-    assert process._measure is not None  # this process ran them
+    assert process._measuring is not None  # this process ran them
     measured = sorted({s.metrics_step for s in snaps if s.metrics_step > 0})
     assert len(measured) >= 2 and all(s.metrics_step <= s.step for s in snaps)
