@@ -7,13 +7,11 @@ apart, on a VM whose speed drifts by +-20%.  Here the window plays the whole tim
 its training process between conditions every 2 s, so each condition is sampled all through the
 run; every trainer step's wall and CPU time is logged with the condition it ran under.
 
-  N  normal: frames at 30 a second carrying weights, the window's process draws their samples and runs the
-     grid measurements (on weights sent for them), the window draws
+  N  normal: frames at 30 a second, grid measurements on the measuring thread, the window draws
   G  frames made and sent, but the window does not draw them (what drawing costs: N against G)
   M  no grid measurements (what the measuring thread costs: N against M)
   F  25 frames a second instead of 30
-  S  as N, but the frames' samples and the grid measurements are made in the training process (as before
-     frames carried weights): N against S is what moving them to the window's process gained
+  S  as N, but the frames' samples are drawn in the training process, not from sent weights in the window's
   E  no frames, no measurements, the window idle: the headless case inside this same process
 
 Rates are per condition, from step start times, leaving out the 0.3 s after each switch.

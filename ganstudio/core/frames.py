@@ -96,21 +96,6 @@ class NetWeights:
         return bool(np.isfinite(self.values).all())
 
 
-def networks(w: NetWeights) -> tuple[Generator, Discriminator]:
-    """CPU networks shaped like the sender's, holding `w`'s weights (no gradients of their own)."""
-    dim, noise_dim, hidden, layers, activation = w.shape
-    G = Generator(noise_dim, dim, hidden, layers, activation).requires_grad_(False)
-    D = Discriminator(dim, hidden, layers, activation).requires_grad_(False)
-    load(w, G, D)
-    return G, D
-
-
-def load(w: NetWeights, G: torch.nn.Module, D: torch.nn.Module) -> None:
-    values = torch.tensor(w.values)  # a copy: the received array is read-only
-    vector_to_parameters(values[:w.n_g], G.parameters())
-    vector_to_parameters(values[w.n_g:], D.parameters())
-
-
 class WeightsDrawer:
     """The receiver's side: CPU networks shaped like the sender's, loaded with each frame's weights."""
 
@@ -124,9 +109,13 @@ class WeightsDrawer:
     def draw(self, w: NetWeights, latent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(fake, manifold, fake_grad) for `w`, where `latent` is the followed noise the sender drew."""
         if w.shape != self._shape:
-            (self._G, self._D), self._shape = networks(w), w.shape
-        else:
-            load(w, self._G, self._D)
+            dim, noise_dim, hidden, layers, activation = w.shape
+            self._G = Generator(noise_dim, dim, hidden, layers, activation).requires_grad_(False)
+            self._D = Discriminator(dim, hidden, layers, activation).requires_grad_(False)
+            self._shape = w.shape
+        values = torch.tensor(w.values)  # a copy: the received array is read-only
+        vector_to_parameters(values[:w.n_g], self._G.parameters())
+        vector_to_parameters(values[w.n_g:], self._D.parameters())
         if self._fixed is None or self._fixed[0] is not latent:
             self._fixed = (latent, torch.from_numpy(np.array(latent, dtype=np.float32)))
         key = (w.shape[1], w.noise)
@@ -144,4 +133,4 @@ class WeightsDrawer:
 
 
 __all__ = ["ARROW_SAMPLES", "MANIFOLD_SIZE", "NetWeights", "SEND_WEIGHTS_MAX", "Scaling", "VIEW_SAMPLES",
-           "WeightsDrawer", "draw_samples", "latent_grid", "load", "networks"]
+           "WeightsDrawer", "draw_samples", "latent_grid"]

@@ -6,8 +6,6 @@ most 30 times a second.  The GUI runs it in a separate process (so painting and 
 never wait for each other's GIL) or, for tests and injected trainers, on a QThread; the
 loop is the same in both.  Training never waits for the GUI: while FRAMES_IN_FLIGHT
 Snapshots are not yet drawn (no "frame_done" for them) it keeps training and skips emitting.
-With `send_weights` (the separate process) the receiver also does the frames' network passes
-and, while playing, the grid measurements: the loop only sends weights and takes the results.
 """
 
 from __future__ import annotations
@@ -45,17 +43,6 @@ FRAMES_IN_FLIGHT = 2
 # What an emit callback receives: (kind, payload)
 SNAPSHOT, MESSAGE, ERROR, CONFIG_APPLIED, RUNNING_CHANGED = (
     "snapshot", "message", "error", "config_applied", "running_changed")
-# With send_weights, a background grid measurement is asked of the receiver: (MEASURE, (token, request));
-# it answers with the command ("measured", (token, ("ok", result, cpu_s) or ("failed", why))).
-MEASURE = "measure"
-
-
-@dataclass
-class _RemoteJob:
-    """A measurement the receiver is running; `answer` is set when its "measured" command arrives."""
-
-    token: int
-    answer: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -169,9 +156,7 @@ class TrainingLoop:
         self._frame_steps = 0
         self._want_full = True
         self._overlay_turn = True  # playing, a frame in two refreshes the manifold and the arrows
-        self._measuring: Future | _RemoteJob | None = None  # a grid measurement running beside training
-        self._tokens = 0  # numbers the measurements asked of the receiver
-        self._measure_remotely = True  # with send_weights; off after the receiver failed at one
+        self._measuring: Future | None = None  # a grid measurement running beside training
         self._measure_pool: ThreadPoolExecutor | None = None
         self.frames_emitted = 0
 
@@ -216,10 +201,6 @@ class TrainingLoop:
                 return
             if command == "frame_done":
                 self._in_flight = max(0, self._in_flight - 1)
-            elif command == "measured":
-                token, answer = value
-                if isinstance(self._measuring, _RemoteJob) and self._measuring.token == token:
-                    self._measuring.answer = answer  # else a measurement given up on: dropped
             elif command == "play":
                 if self._freeze_d and self._freeze_g:
                     self._emit_out(MESSAGE, "Both networks are frozen: unfreeze D or G to train.")
@@ -371,39 +352,20 @@ class TrainingLoop:
         self._collect_measurement(wait=False)
         if self._measuring is not None:
             return
+        if self._measure_pool is None:
+            self._measure_pool = ThreadPoolExecutor(1, thread_name_prefix="measure", initializer=_lower_priority)
         self._want_full = False
         self._last_full = time.perf_counter()
-        request = self.trainer.measurement_request() if self.send_weights and self._measure_remotely else None
-        if request is not None:  # the receiver measures: the training process keeps its core
-            self._tokens += 1
-            self._measuring = _RemoteJob(self._tokens)
-            self._emit_out(MEASURE, (self._tokens, request))
-            return
-        if self._measure_pool is None:
-            self._measure_pool = ThreadPoolExecutor(1, thread_name_prefix="measure", initializer=lower_priority)
         self._measuring = self._measure_pool.submit(_cpu_timed, self.trainer.measurement_job())
 
     def _collect_measurement(self, wait: bool) -> None:
         """Hand a finished background measurement to the trainer (with `wait`, wait for it first:
         a synchronous one must come after it); a failure in it raises here, as a synchronous one would."""
         job = self._measuring
-        if isinstance(job, _RemoteJob):
-            if job.answer is None:
-                if wait:  # a synchronous measurement comes next: this one's late answer is dropped
-                    self._measuring = None
-                return
-            self._measuring = None
-            if job.answer[0] != "ok":  # measure here from now on
-                self._measure_remotely = False
-                self._emit_out(MESSAGE, f"Measuring in the window's process failed ({job.answer[1]}); "
-                                        "the training process measures from now on.")
-                return
-            _, result, cpu_s = job.answer
-        elif job is None or not (wait or job.done()):
+        if job is None or not (wait or job.done()):
             return
-        else:
-            self._measuring = None
-            result, cpu_s = job.result()
+        self._measuring = None
+        result, cpu_s = job.result()
         if self.trainer.accept_measurement(result):
             self._last_full = time.perf_counter()
             self._full_every = max(FULL_EVERY_S, cpu_s / FULL_BUDGET)
@@ -415,7 +377,7 @@ def _cpu_timed(job: Callable[[], Any]) -> tuple[Any, float]:
     return job(), time.thread_time() - t0
 
 
-def lower_priority() -> None:
+def _lower_priority() -> None:
     """Linux only: there, nice applies to the thread whose id is given; elsewhere that id could
     name another process, so the thread keeps the process's priority."""
     if sys.platform.startswith("linux"):
@@ -425,5 +387,5 @@ def lower_priority() -> None:
             pass
 
 
-__all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "MEASURE", "Mailbox", "SPEEDS", "Speed", "TrainingLoop", "finite_snapshot",
-           "lower_priority", "make_live_trainer"]
+__all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "Mailbox", "SPEEDS", "Speed", "TrainingLoop", "finite_snapshot",
+           "make_live_trainer"]

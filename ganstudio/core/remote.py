@@ -7,9 +7,7 @@ process the trainer keeps a core to itself.  Commands go down one pipe, (kind, p
 results come up another; a Snapshot travels as its fields, and a field that is the same
 object as in the previous Snapshot (P_data's samples, the last full grid) is sent as a
 marker, so the receiver hands the views the same array again and they skip redrawing it.
-A frame's samples travel as the networks' weights, and the receiver draws them (core.frames);
-the grid measurements made while playing run here too, on weights the child sends, and their
-results go back down the command pipe to the child, which keeps the histories.
+A frame's samples travel as the networks' weights, and the receiver draws them (core.frames).
 """
 
 from __future__ import annotations
@@ -20,13 +18,11 @@ import sys
 import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .frames import NetWeights, WeightsDrawer
-from .loop import MEASURE, SNAPSHOT, TrainingLoop, lower_priority
+from .loop import SNAPSHOT, TrainingLoop
 from .snapshot import Snapshot, snapshot_fields, snapshot_from_fields
-from .trainer import RequestMeasurer
 
 EXITED = "exited"  # (EXITED, exit code): the child is gone
 STOP_WAIT_S = 0.6  # the window must close within a second; a busy child is terminated after this
@@ -180,8 +176,6 @@ class TrainingProcess:
         res_write.close()
         self._lock = threading.Lock()
         self._receiver = SnapshotReceiver()
-        self._measuring: ThreadPoolExecutor | None = None  # the child's background measurements, made here
-        self._measure = None  # a RequestMeasurer, made with the pool
         if num_threads:  # this process draws the frames' samples: with torch's default of a thread
             import torch  # per core, that would spin on the trainer's core
 
@@ -206,39 +200,15 @@ class TrainingProcess:
             ready = self._results.poll(timeout)
             while ready:
                 kind, payload = self._results.recv()
-                if kind == MEASURE:
-                    self._start_measurement(*payload)
-                else:
-                    out.append((kind, self._receiver.decode(payload) if kind == SNAPSHOT else payload))
+                out.append((kind, self._receiver.decode(payload) if kind == SNAPSHOT else payload))
                 ready = self._results.poll()
         except (EOFError, OSError):
             self.process.join(STOP_WAIT_S)
             out.append((EXITED, self.process.exitcode))
         return out
 
-    def _start_measurement(self, token: int, request) -> None:
-        """Run the child's measurement on this process's measuring thread; the answer goes back as a command."""
-        if self._measuring is None:
-            self._measure = RequestMeasurer()
-            self._measuring = ThreadPoolExecutor(1, thread_name_prefix="measure", initializer=lower_priority)
-
-        def run() -> None:
-            t0 = time.thread_time()
-            try:
-                answer = ("ok", self._measure(request), time.thread_time() - t0)
-            except Exception as exc:  # the child then measures for itself
-                answer = ("failed", f"{type(exc).__name__}: {exc}")
-            self.send("measured", (token, answer))
-
-        try:
-            self._measuring.submit(run)
-        except RuntimeError:  # stopping: the pool is shut down
-            pass
-
     def stop(self, wait_s: float = STOP_WAIT_S) -> None:
         """Ask the child to stop, then make sure it has: terminate, and kill, if it does not."""
-        if self._measuring is not None:  # a measurement in progress ends on its own (a tenth of a second)
-            self._measuring.shutdown(wait=False, cancel_futures=True)
         self.send("stop")
         deadline = time.monotonic() + wait_s
         while self.process.is_alive() and time.monotonic() < deadline:

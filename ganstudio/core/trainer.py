@@ -11,7 +11,6 @@ import copy
 import math
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -20,8 +19,8 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from . import losses
 from .config import ConfigError, TrainConfig
-from .distributions import DISTRIBUTIONS, Distribution, get_distribution
-from .frames import SEND_WEIGHTS_MAX, VIEW_SAMPLES, NetWeights, Scaling, draw_samples, latent_grid, networks
+from .distributions import Distribution, get_distribution
+from .frames import SEND_WEIGHTS_MAX, VIEW_SAMPLES, NetWeights, Scaling, draw_samples, latent_grid
 from .history import History
 from .measure import GridMeasurer
 from .models import Discriminator, Generator, sample_noise, set_activation
@@ -445,16 +444,6 @@ class Trainer:
         nets, generation, measurer = NetworkCopy(self), self._generation, self.measurer
         return lambda: (generation, measurer.measure(nets))
 
-    def measurement_request(self) -> MeasurementRequest | None:
-        """The same measurement as `measurement_job`, for another process to run on the weights it
-        carries; None where that process could not: a user's data file (it would read the file
-        again) or networks over SEND_WEIGHTS_MAX."""
-        if self.config.distribution not in DISTRIBUTIONS or self._weight_count() > SEND_WEIGHTS_MAX:
-            return None
-        weights = NetWeights.of(self.shown_generator, self.D, self.config, self.dist.dim, self.scaling,
-                                self._generation, overlays=False)
-        return MeasurementRequest(self._generation, self.config, self.step_count, self.eval_samples, weights)
-
     def accept_measurement(self, result: tuple[int, dict]) -> bool:
         """Use a finished job's measurement in the next snapshots, unless the networks it measured
         have since been rebuilt, reset, reloaded, restored or reconfigured (then it is dropped)."""
@@ -489,44 +478,9 @@ class NetworkCopy:
         self.shown_generator = copy.deepcopy(trainer.shown_generator)
         self.D = copy.deepcopy(trainer.D)
 
-    @classmethod
-    def of_request(cls, request: MeasurementRequest) -> NetworkCopy:
-        """CPU networks holding a request's weights (in the process that received it)."""
-        nets = cls.__new__(cls)
-        nets.config, nets.device, nets.step_count = request.config, torch.device("cpu"), request.step
-        w = request.weights
-        nets._shift, nets._scale = torch.from_numpy(np.array(w.shift, dtype=np.float32)), w.scale
-        nets.shown_generator, nets.D = networks(w)
-        return nets
-
     to_net = Trainer.to_net
     to_data = Trainer.to_data
     d_output = Trainer.d_output
-
-
-@dataclass(frozen=True)
-class MeasurementRequest:
-    """A live grid measurement for another process to run (see Trainer.measurement_request)."""
-
-    generation: int
-    config: TrainConfig
-    step: int
-    eval_samples: int
-    weights: NetWeights
-
-
-class RequestMeasurer:
-    """Runs MeasurementRequests, with one GridMeasurer (and its per-distribution caches) per
-    distribution and sample count; the result is what `measurement_job` returns."""
-
-    def __init__(self) -> None:
-        self._measurers: dict[tuple[str, int], GridMeasurer] = {}
-
-    def __call__(self, request: MeasurementRequest) -> tuple[int, dict]:
-        key = (request.config.distribution, request.eval_samples)
-        if key not in self._measurers:
-            self._measurers[key] = GridMeasurer(get_distribution(key[0]), key[1])
-        return request.generation, self._measurers[key].measure(NetworkCopy.of_request(request))
 
 
 def _active(train_d: bool, train_g: bool) -> list[str]:

@@ -83,26 +83,3 @@ def test_non_finite_weights_make_a_frame_unfit_to_draw():
     with torch.no_grad():
         trainer.G.net[0].weight[0, 0] = float("nan")
     assert not finite_snapshot(trainer.snapshot(full=False, draw=False))
-
-
-def test_a_measurement_made_from_sent_weights_equals_the_trainers_own():
-    """The window's process measures the sent weights, on the CPU: the same numbers as the trainer."""
-    from ganstudio.core.trainer import RequestMeasurer
-
-    trainer = _trainer(steps=20, g_ema=0.9, activation="elu")
-    request = pickle.loads(pickle.dumps(trainer.measurement_request()))  # as it crosses the pipe
-    generation, got = RequestMeasurer()(request)
-    want_generation, want = trainer.measurement_job()()
-    assert generation == want_generation and got["step"] == want["step"] == trainer.step_count
-    assert got["metrics"].keys() == want["metrics"].keys()
-    for key, value in want["metrics"].items():
-        assert got["metrics"][key] == pytest.approx(value, rel=1e-5, abs=1e-7), key
-    for name in ("d_grid", "d_star_grid", "p_g_grid"):
-        np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-6, err_msg=name)
-
-
-def test_no_measurement_is_asked_of_another_process_for_a_data_file_or_large_networks(tmp_path):
-    path = tmp_path / "points.csv"
-    np.savetxt(path, np.random.default_rng(0).normal(size=(300, 2)), delimiter=",")
-    assert _trainer(steps=0, distribution=f"file:{path}").measurement_request() is None  # it would read the file again
-    assert _trainer(steps=0, hidden=256, layers=3).measurement_request() is None

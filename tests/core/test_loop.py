@@ -9,22 +9,20 @@ import time
 
 import pytest
 
-from ganstudio.core.loop import FRAME_S, FRAMES_IN_FLIGHT, MEASURE, MEASURE_NICE, Mailbox, Speed, TrainingLoop
+from ganstudio.core.loop import FRAME_S, FRAMES_IN_FLIGHT, MEASURE_NICE, Mailbox, Speed, TrainingLoop
 from ganstudio.core.presets import load_preset
-from ganstudio.core.trainer import RequestMeasurer, Trainer
+from ganstudio.core.trainer import Trainer
 
 
 class Harness:
     """A TrainingLoop on a plain thread; what it emits is recorded with arrival times."""
 
-    def __init__(self, factory=None, auto_frame_done=True, measure=None):
+    def __init__(self, factory=None, auto_frame_done=True):
         self.box = Mailbox()
         self.events: list[tuple[float, str, object]] = []
         self.auto = auto_frame_done
-        self.measure = measure  # with it, frames carry weights and `measure` answers the measurement requests
         self.loop = TrainingLoop(load_preset("ring-8").config, self.box, self._emit,
-                                 trainer_factory=factory or (lambda c: Trainer(c, eval_samples=5000)),
-                                 send_weights=measure is not None)
+                                 trainer_factory=factory or (lambda c: Trainer(c, eval_samples=5000)))
         self.thread = threading.Thread(target=self.loop.run, daemon=True)
         self.thread.start()
         self.wait_for(lambda: self.snaps())
@@ -33,10 +31,6 @@ class Harness:
         self.events.append((time.perf_counter(), kind, payload))
         if kind == "snapshot" and self.auto:
             self.box.put("frame_done")
-        if kind == MEASURE:  # as the window's process does: on a thread of its own, answered by a command
-            token, request = payload
-            threading.Thread(target=lambda: self.box.put("measured", (token, self.measure(request))),
-                             daemon=True).start()
 
     def snaps(self):
         return [(t, p) for t, k, p in self.events if k == "snapshot"]
@@ -188,59 +182,6 @@ def test_measurements_while_playing_run_beside_training(harness):
     playing = snaps[1:-1]
     shared = sum(1 for a, b in zip(playing, playing[1:]) if b.manifold is a.manifold)
     assert 0.3 * len(playing) < shared < 0.7 * len(playing)
-
-
-def _own_measurements(threads):
-    """A trainer factory that records the thread of each measurement the trainer makes itself."""
-    def factory(config):
-        trainer = Trainer(config, eval_samples=5000)
-        measure = trainer.measurer.measure
-
-        def recorded(t):
-            threads.append(threading.current_thread().name)
-            return measure(t)
-
-        trainer.measurer.measure = recorded
-        return trainer
-
-    return factory
-
-
-def _play(h, seconds):
-    h.box.put("play")
-    time.sleep(seconds)
-    h.box.put("pause")
-    h.wait_for(lambda: h.of("running_changed")[-1:] == [False])
-    return [s for _, s in h.snaps()]
-
-
-def test_with_weights_sent_the_receiver_makes_the_measurements_while_playing(harness):
-    """The training process only asks for them and takes the answers; paused, it measures in line."""
-    threads, requests = [], []
-    measurer = RequestMeasurer()
-
-    def measure(request):
-        requests.append(request)
-        t0 = time.thread_time()
-        return "ok", measurer(request), time.thread_time() - t0
-
-    h = harness(factory=_own_measurements(threads), measure=measure)
-    snaps = _play(h, 4.0)
-    assert len(requests) >= 2 and not any(name.startswith("measure") for name in threads)
-    steps = [s.metrics_step for s in snaps]
-    assert steps == sorted(steps) and len(set(steps)) >= 3
-    # the answers became the frames' metrics (the last may have been given up for the pause's own)
-    assert {r.step for r in requests[:-1]} <= set(steps)
-    h.wait_for(lambda: h.snaps()[-1][1].metrics_step == h.snaps()[-1][1].step)  # the pause's own, in line
-
-
-def test_a_failed_measurement_in_the_receiver_hands_measuring_back_to_the_training_process(harness):
-    threads = []
-    h = harness(factory=_own_measurements(threads), measure=lambda request: ("failed", "ValueError: no such file"))
-    snaps = _play(h, 4.0)
-    assert any("no such file" in m for m in h.of("message"))
-    assert sum(1 for name in threads if name.startswith("measure")) >= 1
-    assert len({s.metrics_step for s in snaps}) >= 3
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")

@@ -99,24 +99,3 @@ def test_the_results_pipe_holds_frames_in_flight_so_the_child_never_waits_to_sen
     size = len(pickle.dumps(sender.encode(trainer.snapshot(full=False, draw=False))))
     assert size > 64 * 1024
     assert fcntl.fcntl(process._results.fileno(), fcntl.F_GETPIPE_SZ) >= (FRAMES_IN_FLIGHT + 2) * size
-
-
-def test_while_playing_the_window_process_measures_and_the_child_keeps_the_results(process):
-    _collect(process, lambda g: any(k == "snapshot" for k, _ in g))
-    process.send("play")
-    process.send("frame_done")
-    t0, seen = time.perf_counter(), []
-
-    def playing(g):
-        for k, payload in g[len(seen):]:
-            seen.append(k)
-            if k == "snapshot":
-                process.send("frame_done")
-        return time.perf_counter() - t0 > 5.0
-
-    got = _collect(process, playing)
-    snaps = [p for k, p in got if k == "snapshot"]
-    assert "measure" not in {k for k, _ in got}  # requests are served here, not handed to the relay
-    assert process._measuring is not None  # this process ran them
-    measured = sorted({s.metrics_step for s in snaps if s.metrics_step > 0})
-    assert len(measured) >= 2 and all(s.metrics_step <= s.step for s in snaps)
