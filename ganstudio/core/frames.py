@@ -87,10 +87,14 @@ class NetWeights:
     @classmethod
     def of(cls, G, D, config, dim: int, scaling: Scaling, generation: int, overlays: bool) -> NetWeights:
         g, d = parameters_to_vector(G.parameters()), parameters_to_vector(D.parameters())
-        values = torch.cat([g, d]).detach().cpu().numpy()  # a GPU's weights cross to the host in one copy
+        # a GPU's weights (and the input shift) cross to the host in one copy: each copy waits for the GPU
+        host = torch.cat([g, d, scaling.shift.to(g.dtype)]).detach().cpu().numpy()
+        n = len(g) + len(d)
+        values, shift = host[:n], host[n:]
         values.setflags(write=False)
+        shift.setflags(write=False)
         return cls((dim, config.noise_dim, config.hidden, config.layers, config.activation), config.noise,
-                   values, len(g), frozen(scaling.shift.cpu().numpy()), float(scaling.scale), generation, overlays)
+                   values, len(g), shift, float(scaling.scale), generation, overlays)
 
     def finite(self) -> bool:
         return bool(np.isfinite(self.values).all())
