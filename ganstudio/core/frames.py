@@ -70,6 +70,24 @@ def draw_samples(G: torch.nn.Module, D: torch.nn.Module, scaling: Scaling, fixed
     return fake, frozen(grid.cpu().numpy()), frozen(grad.cpu().numpy())
 
 
+class KeptOverlays:
+    """draw_samples that may reuse the last manifold and arrows (the live loop redraws them every other
+    frame), but only those drawn for the same generation of the networks."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[int, np.ndarray, np.ndarray] | None = None
+
+    def draw(self, G, D, scaling: Scaling, fixed_z: torch.Tensor, grid: tuple[torch.Tensor, int],
+             generation: int, overlays: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        kept = self._kept if not overlays and self._kept and self._kept[0] == generation else None
+        fake, manifold, grad = draw_samples(G, D, scaling, fixed_z, None if kept else grid)
+        if kept:
+            _, manifold, grad = kept
+        else:
+            self._kept = (generation, manifold, grad)
+        return fake, manifold, grad
+
+
 @dataclass(frozen=True)
 class NetWeights:
     """A frame's networks, for the receiver to draw its samples from: the shown G's and D's
@@ -108,7 +126,7 @@ class WeightsDrawer:
         self._G = self._D = None
         self._manifold: tuple[tuple, tuple[torch.Tensor, int]] | None = None
         self._fixed: tuple[np.ndarray, torch.Tensor] | None = None
-        self._overlays: tuple[int, np.ndarray, np.ndarray] | None = None
+        self._drawing = KeptOverlays()
 
     def draw(self, w: NetWeights, latent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(fake, manifold, fake_grad) for `w`, where `latent` is the followed noise the sender drew."""
@@ -125,16 +143,9 @@ class WeightsDrawer:
         key = (w.shape[1], w.noise)
         if self._manifold is None or self._manifold[0] != key:
             self._manifold = (key, latent_grid(*key))
-        kept = self._overlays if not w.overlays and self._overlays and self._overlays[0] == w.generation else None
         scaling = Scaling(torch.from_numpy(np.array(w.shift, dtype=np.float32)), w.scale)
-        fake, manifold, grad = draw_samples(self._G, self._D, scaling, self._fixed[1],
-                                            None if kept else self._manifold[1])
-        if kept:
-            _, manifold, grad = kept
-        else:
-            self._overlays = (w.generation, manifold, grad)
-        return fake, manifold, grad
+        return self._drawing.draw(self._G, self._D, scaling, self._fixed[1], self._manifold[1], w.generation, w.overlays)
 
 
-__all__ = ["ARROW_SAMPLES", "MANIFOLD_SIZE", "NetWeights", "SEND_WEIGHTS_MAX", "Scaling", "VIEW_SAMPLES",
+__all__ = ["ARROW_SAMPLES", "KeptOverlays", "MANIFOLD_SIZE", "NetWeights", "SEND_WEIGHTS_MAX", "Scaling", "VIEW_SAMPLES",
            "WeightsDrawer", "draw_samples", "latent_grid"]

@@ -20,7 +20,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from . import losses
 from .config import ConfigError, TrainConfig
 from .distributions import Distribution, get_distribution
-from .frames import SEND_WEIGHTS_MAX, VIEW_SAMPLES, NetWeights, Scaling, draw_samples, latent_grid
+from .frames import SEND_WEIGHTS_MAX, VIEW_SAMPLES, KeptOverlays, NetWeights, Scaling, latent_grid
 from .history import History
 from .measure import GridMeasurer
 from .models import Discriminator, Generator, sample_noise, set_activation
@@ -101,7 +101,7 @@ class Trainer:
         self.history = History()
         self._good = self._pending = self._copy_state()
         self._last_full: dict | None = None
-        self._overlays: tuple[int, np.ndarray, np.ndarray] | None = None  # (generation, manifold, D gradients)
+        self._drawing = KeptOverlays()
         self._metric_history_view: dict = {}  # history.metrics() as of the last full measurement
         self._history_view: tuple[float, int, dict] | None = None  # (when, step, losses())
 
@@ -389,7 +389,8 @@ class Trainer:
             fake = manifold_view = grad_view = NetWeights.of(
                 self.shown_generator, self.D, cfg, self.dist.dim, self.scaling, self._generation, overlays)
         else:
-            fake, manifold_view, grad_view = self._drawn(overlays)
+            fake, manifold_view, grad_view = self._drawing.draw(self.shown_generator, self.D, self.scaling, self.fixed_z,
+                                                                self._latent_grid, self._generation, overlays)
 
         if full or self._last_full is None:
             self._take_measurement(self.measurer.measure(self))
@@ -424,16 +425,6 @@ class Trainer:
             metrics_step=m["step"],
             notes=tuple(notes),
         )
-
-    def _drawn(self, overlays: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        kept = self._overlays if not overlays and self._overlays and self._overlays[0] == self._generation else None
-        fake, manifold, grad = draw_samples(self.shown_generator, self.D, self.scaling, self.fixed_z,
-                                            None if kept else self._latent_grid)
-        if kept:
-            _, manifold, grad = kept
-        else:
-            self._overlays = (self._generation, manifold, grad)
-        return fake, manifold, grad
 
     def _weight_count(self) -> int:
         return sum(p.numel() for p in self._parameters("D")) + sum(p.numel() for p in self.shown_generator.parameters())
