@@ -137,3 +137,21 @@ def test_a_measurement_on_another_thread_reads_its_own_copies_while_cuda_trains(
     np.testing.assert_allclose(result[1]["d_grid"], expected["d_grid"], rtol=1e-5, atol=1e-6)
     assert result[1]["metrics"] == pytest.approx(expected["metrics"], rel=1e-5, abs=1e-8)
     assert t.accept_measurement(result)
+
+
+def test_a_frame_from_cuda_carries_host_weights_that_draw_what_the_trainer_draws():
+    """The window's process draws a CUDA trainer's frame on its CPU from one host copy of the weights."""
+    import pickle
+
+    from ganstudio.core.frames import NetWeights
+    from ganstudio.core.remote import SnapshotReceiver, SnapshotSender
+
+    t = make("cuda", distribution="ring-8", g_ema=0.9)
+    for _ in range(20):
+        t.step()
+    sent = t.snapshot(full=False, draw=False)
+    assert isinstance(sent.fake, NetWeights) and isinstance(sent.fake.values, np.ndarray)
+    got = SnapshotReceiver().decode(pickle.loads(pickle.dumps(SnapshotSender().encode(sent))))
+    want = t.snapshot(full=False, overlays=True)
+    for name in ("fake", "manifold", "fake_grad"):  # CPU and GPU kernels round differently
+        np.testing.assert_allclose(getattr(got, name), getattr(want, name), rtol=1e-3, atol=1e-4, err_msg=name)
