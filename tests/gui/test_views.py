@@ -420,20 +420,42 @@ def test_metrics_reference_labels_follow_a_change_of_loss(qtbot):
         assert line.isVisible() and line.label.toPlainText() == LOSS_REFERENCES["lsgan"][who][1]
 
 
-def test_a_reference_label_along_the_top_of_its_plot_goes_under_its_line(qtbot):
-    """A strong D's loss is near 0, so 2 log 2 runs along the top: its label must not leave the plot."""
+def _crossed_by(line, curve) -> bool:
+    """Whether any point of `curve` falls inside the text of `line`'s label, as drawn."""
+    from PySide6.QtCore import QPointF
+
+    box = line.label.sceneBoundingRect()
+    margin = line.label.textItem.document().documentMargin()
+    box = box.adjusted(margin, margin, -margin, -margin)
+    vb = line.getViewBox()
+    return any(box.contains(vb.mapViewToScene(QPointF(float(x), float(y)))) for x, y in zip(*curve.getData()))
+
+
+@pytest.mark.parametrize("size", [(600, 1000), (420, 560)])
+def test_a_reference_label_along_an_edge_gets_room_on_the_side_its_curve_leaves_free(qtbot, size):
+    """A strong D's loss is near 0, so 2 log 2 runs along the top and -log 2 along the bottom, each with
+    its loss curve on the inner side: the plot grows past each line, and its label stands there, inside
+    the plot and clear of the curve (on the inner side the curve crossed the text out).  A plot too
+    short for that (70 px) keeps at least half its height for the data and the labels inside."""
     view = MetricsView()
     snap = make_snapshot("ring-8", loss="minimax", history_len=50)
-    history = {**snap.history, "d_loss": np.full(len(snap.history["step"]), 0.01),
-               "g_loss": np.full(len(snap.history["step"]), -0.01)}
+    n = len(snap.history["step"])
+    history = {**snap.history, "d_loss": 0.01 + 0.3 * np.random.default_rng(0).random(n),
+               "g_loss": -0.01 - 0.3 * np.random.default_rng(1).random(n)}
     view.show_snapshot(dataclasses.replace(snap, history=history))
-    shown(view, qtbot, (600, 1000))
+    shown(view, qtbot, size)
     d, g = view.loss_refs["d"], view.loss_refs["g"]  # at 2 log 2 (the top) and -log 2 (the bottom)
-    assert d.label.anchors[0] == (0, 0) and g.label.anchors[0] == (1, 1)  # g's label ends at the right
     plot = view.plots["loss"].getViewBox().sceneBoundingRect()
-    for line in (d, g):
-        box = line.label.sceneBoundingRect()
+    for who, line in (("d", d), ("g", g)):  # the text inside (its box's blank margins may pass the edge)
+        margin = line.label.textItem.document().documentMargin()
+        box = line.label.sceneBoundingRect().adjusted(0, margin, 0, -margin)
         assert plot.top() - 1 <= box.top() and box.bottom() <= plot.bottom() + 1
+    y0, y1 = view.plots["loss"].getViewBox().viewRange()[1]
+    assert 3 * LN2 >= 0.45 * (y1 - y0)  # the data and the lines (-log 2 to 2 log 2) keep about half the height
+    if plot.height() > 100:
+        assert d.label.anchors[0] == (0, 1) and g.label.anchors[0] == (1, 0)  # over D's line, under G's
+        for who, line in (("d", d), ("g", g)):
+            assert not _crossed_by(line, view.curves[f"{who}_loss"])
 
 
 def test_a_reference_label_stands_on_the_side_its_curve_leaves_free(qtbot):

@@ -55,8 +55,8 @@ MIN_BODY_PX = 72  # a plot's curves get at least this height (three decade label
 BOTTOM_AXIS_PX = 44  # the step values and label under the lowest plot
 EMPTY_DECADES = (-2, 0)  # the decades a log plot shows before it has data
 LABEL_SPACING_PX = 20  # a log axis labels a decade only every this many pixels: tick labels never overlap
-LABEL_FLIP_AT = 0.75  # a reference line higher than this share of its plot's height has its label below it
-LABEL_SPAN = 0.35  # the share of a plot's width that a loss reference label stands over, from its end
+LABEL_ROOM_MAX = 0.25  # the loss plot's range grows to give a reference label room, up to this share of its height
+LABEL_CLEARANCE_PX = 3  # between such a label and the plot's edge (the axis's tick marks)
 LABEL_ROOM = 0.96  # a reference label starts at 2% of its plot's width (or ends at 98%): this share is its room
 
 # which plot each drawing step redraws
@@ -71,15 +71,17 @@ def _anchor_label(line: pg.InfiniteLine, anchor: tuple[int, int]) -> None:
         line.label.updatePosition()
 
 
-def _runs_above(curve: pg.PlotDataItem, value: float, x0: float, x1: float, right: bool) -> bool:
-    """Whether `curve` lies mostly above `value` in the third of the x range where a label at the
-    right (or left) end of a line stands."""
+def _text_height(line: pg.InfiniteLine) -> float:
+    """A reference label's text height in pixels (its box's blank margins may pass the plot's edge)."""
+    return line.label.boundingRect().height() - 2 * line.label.textItem.document().documentMargin()
+
+
+def _runs_above(curve: pg.PlotDataItem, value: float, xa: float, xb: float) -> bool:
+    """Whether `curve` lies mostly above `value` between xa and xb (False where it has no points there)."""
     x, y = curve.getData()
     if x is None or len(x) == 0:
         return False
-    span = LABEL_SPAN * (x1 - x0)
-    keep = (x >= x1 - span) & (x <= x1) if right else (x >= x0) & (x <= x0 + span)
-    y = y[keep]
+    y = y[(x >= xa) & (x <= xb)]
     y = y[np.isfinite(y)]
     return bool(len(y)) and float(np.median(y)) > value
 
@@ -192,6 +194,7 @@ class MetricsView(QWidget):
             "g": hline("loss", 0.0, "", "g_loss", right=True),
         }
         self.plots["loss"].getViewBox().sigYRangeChanged.connect(self._place_loss_labels)
+        self.plots["loss"].getViewBox().sigResized.connect(self._fit_loss_range)
         # 2. JSD with its sampling-noise floor and its ceiling log 2
         add_plot("jsd", "nats")
         curve("jsd", "jsd", "JSD(P_data ‖ P_G)", "d_star")
@@ -418,7 +421,7 @@ class MetricsView(QWidget):
         lines = sorted((line for line in self.mle_lines.values() if line.isVisible()), key=lambda line: -line.value())
         for i, line in enumerate(lines):
             # the text's own height: its box's blank margins may pass the plot's edge
-            need = line.label.boundingRect().height() - 2 * line.label.textItem.document().documentMargin()
+            need = _text_height(line)
             room_above, room_below = (y1 - line.value()) * px, (line.value() - y0) * px
             above = room_above >= need if i == 0 else room_below < need
             _anchor_label(line, (0, 1 if above else 0))
@@ -494,26 +497,64 @@ class MetricsView(QWidget):
                     self._label_forms[line] = shorter_forms(text)
             self._fit_labels(list(self.loss_refs.values()))
             self.legends["loss"].getLabel(self.curves["d_loss"]).setText(f"D loss ({kind})")
-        self._place_loss_labels()  # the curves moved (or the lines did): a label may now be on their side
+        self._fit_loss_range()  # the curves moved (or the lines did): a label may now be on their side
+        self._place_loss_labels()
+
+    def _free_side_below(self, who: str, line: pg.InfiniteLine, x0: float, x1: float) -> bool:
+        """Whether the side of `line` that its loss curve leaves free, under its label's own width (which
+        grows and shrinks with the plot), is below it."""
+        box = line.getViewBox()
+        rect = line.label.sceneBoundingRect()
+        if box is None or rect.width() <= 0 or box.sceneBoundingRect().width() <= 0:
+            return False
+        plot = box.sceneBoundingRect()
+        xa = x0 + (rect.left() - plot.left()) / plot.width() * (x1 - x0)
+        xb = x0 + (rect.right() - plot.left()) / plot.width() * (x1 - x0)
+        return _runs_above(self.curves[f"{who}_loss"], line.value(), xa, xb)
+
+    def _fit_loss_range(self, *_) -> None:
+        """The loss plot's y range: its curves and reference lines, grown where a line runs along an
+        edge so that its label has room on the side its curve leaves free (the curves are drawn
+        over the labels: on the other side a noisy curve crossed the text out)."""
+        box = self.plots["loss"].getViewBox()
+        curves = [y[np.isfinite(y)] for y in (self.curves[k].getData()[1] for k in ("d_loss", "g_loss")) if y is not None]
+        if not sum(len(y) for y in curves) or box.height() <= 0:
+            return  # before the first step: the automatic range around the lines
+        lines = [(who, line) for who, line in self.loss_refs.items() if line.isVisible()]
+        ys = np.concatenate(curves + [np.array([line.value() for _, line in lines])])
+        lo, hi = float(ys.min()), float(ys.max())
+        if hi - lo < 1e-9:
+            lo, hi = lo - 0.5, hi + 0.5
+        x0, x1 = box.viewRange()[0]
+        below = {who: self._free_side_below(who, line, x0, x1) for who, line in lines}
+        for _ in range(6):  # room added at one edge shrinks what the other has: converge
+            for who, line in lines:
+                share = min(LABEL_ROOM_MAX, (_text_height(line) + LABEL_CLEARANCE_PX) / box.height())
+                v = line.value()
+                if below[who]:  # (v - lo) must be `share` of (hi - lo)
+                    lo = min(lo, (v - share * hi) / (1 - share))
+                else:
+                    hi = max(hi, (v - share * lo) / (1 - share))
+        box.enableAutoRange(axis="y", enable=False)
+        box.setYRange(lo, hi, padding=0.04)
 
     def _place_loss_labels(self, _viewbox=None, y_range=None) -> None:
         """A reference label goes on the side of its line that its loss curve leaves free, where the
-        label stands (the curves are drawn over the labels); a line along the top or the bottom of
-        the plot has its label on the inner side whatever the curve does."""
+        label stands; _fit_loss_range leaves room there, and only where there is none (a plot too
+        short for it) does a label go to the other side."""
         box = self.plots["loss"].getViewBox()
         (x0, x1), (y0, y1) = box.viewRange() if y_range is None else (box.viewRange()[0], y_range)
         if y1 <= y0:
             return
+        px = box.height() / (y1 - y0)
         for who, line in self.loss_refs.items():
-            height = (line.value() - y0) / (y1 - y0)
-            right = line.label.anchors[0][0] == 1
-            if height > LABEL_FLIP_AT:
-                below = True
-            elif height < 1 - LABEL_FLIP_AT:
+            v, need = line.value(), _text_height(line)
+            below = self._free_side_below(who, line, x0, x1)
+            if below and (v - y0) * px < need:
                 below = False
-            else:
-                below = _runs_above(self.curves[f"{who}_loss"], line.value(), x0, x1, right)
-            _anchor_label(line, (1 if right else 0, 0 if below else 1))
+            elif not below and (y1 - v) * px < need:
+                below = True
+            _anchor_label(line, (1 if line.label.anchors[0][0] == 1 else 0, 0 if below else 1))
 
     def _show_value(self, snap: Snapshot) -> None:
         a = self._set("value", series(snap, "value"))
