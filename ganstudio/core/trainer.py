@@ -427,7 +427,8 @@ class Trainer:
         )
 
     def _weight_count(self) -> int:
-        return sum(p.numel() for p in self._parameters("D")) + sum(p.numel() for p in self.shown_generator.parameters())
+        """G's and D's weights (the averaged G has G's shapes); from the cached lists: asked every frame."""
+        return sum(p.numel() for p in (*self._parameters("G"), *self._parameters("D")))
 
     def measurement_job(self) -> Callable[[], tuple[int, dict]]:
         """A grid measurement of the networks as they are now, to run on another thread while
