@@ -36,6 +36,12 @@ def test_every_preset_validates():
         assert p.steps > 0 and p.summary and p.config.distribution
 
 
+def assert_one_line_refusal(code, err, needle):
+    """Exit status 2 and one clear line on stderr, no traceback."""
+    assert code == 2
+    assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
 @pytest.mark.parametrize("argv,needle", [
     (["train", "--preset", "nope"], "unknown preset 'nope'"),
     (["train", "--preset", "ring-8", "--set", "bogus=1"], "unknown config key 'bogus'"),
@@ -48,8 +54,7 @@ def test_every_preset_validates():
 ])
 def test_bad_input_is_one_line_and_status_2(capsys, argv, needle):
     code, out, err = run(capsys, *argv)
-    assert code == 2
-    assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert_one_line_refusal(code, err, needle)
 
 
 @pytest.mark.parametrize("argv,needle", [
@@ -68,8 +73,7 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_training(capsys,
     monkeypatch.setattr(trainer.Trainer, "step", never)
     monkeypatch.setattr(bench, "run_benchmarks", never)
     code, out, err = run(capsys, *argv)
-    assert code == 2
-    assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert_one_line_refusal(code, err, needle)
 
 
 def test_train_writes_the_metrics_contract(capsys, tmp_path):
