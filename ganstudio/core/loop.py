@@ -111,8 +111,12 @@ class Mailbox:
 def finite_snapshot(snap) -> bool:
     """A Snapshot the views may draw: no NaN or infinity in what they plot (or, for one on its way
     to another process, in the weights its samples will be drawn from)."""
+    seen: set[int] = set()  # a weights frame's `fake` and `fake_grad` are one NetWeights
     for name in ("real", "fake", "fake_grad", "d_grid", "p_g_grid"):
         arr = getattr(snap, name, None)
+        if id(arr) in seen:
+            continue
+        seen.add(id(arr))
         if isinstance(arr, NetWeights):
             if not arr.finite():
                 return False
