@@ -101,6 +101,7 @@ class MetricsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._loss_kind: str | None = None
+        self._labels_placed = False  # set by _place_loss_labels: one placement per loss update
         self._bottom: str | None = ""
         self._decades: dict[str, tuple[int, int]] = {}
         self._metric_key: tuple | None = None
@@ -497,8 +498,10 @@ class MetricsView(QWidget):
                     self._label_forms[line] = shorter_forms(text)
             self._fit_labels(list(self.loss_refs.values()))
             self.legends["loss"].getLabel(self.curves["d_loss"]).setText(f"D loss ({kind})")
+        self._labels_placed = False
         self._fit_loss_range()  # the curves moved (or the lines did): a label may now be on their side
-        self._place_loss_labels()
+        if not self._labels_placed:  # a new y range has placed them already (sigYRangeChanged)
+            self._place_loss_labels()
 
     def _free_side_below(self, who: str, line: pg.InfiniteLine, x0: float, x1: float) -> bool:
         """Whether the side of `line` that its loss curve leaves free, under its label's own width (which
@@ -546,6 +549,7 @@ class MetricsView(QWidget):
         (x0, x1), (y0, y1) = box.viewRange() if y_range is None else (box.viewRange()[0], y_range)
         if y1 <= y0:
             return
+        self._labels_placed = True
         px = box.height() / (y1 - y0)
         for who, line in self.loss_refs.items():
             v, need = line.value(), _text_height(line)
