@@ -18,6 +18,7 @@ from .config import ConfigError
 from .distributions import get_distribution
 from .models import mlp
 from .presets import load_preset
+from .replay import FakeReplay
 from .trainer import Trainer, pick_device
 
 # The two loops alternate in slices this short, in both orders, and each pair of neighbouring slices
@@ -36,17 +37,20 @@ def bare_loop(config, device: torch.device):
     shift = torch.as_tensor(mean, dtype=torch.float32, device=device)
     torch.manual_seed(config.seed)
     G = mlp(config.noise_dim, dist.dim, config.hidden, config.layers, config.activation).to(device)
-    D = mlp(dist.dim, 1, config.hidden, config.layers, config.activation).to(device)
+    D = mlp(dist.dim, 1, config.d_width, config.layers, config.activation).to(device)
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2), fused=True)
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2), fused=True)
     gen = torch.Generator(device=device).manual_seed(config.seed)
     b = config.batch_size
     minimax = config.loss == "minimax"
+    replay = FakeReplay(config.d_replay, dist.dim, device) if config.d_replay else None
 
     def step():
         for _ in range(config.d_steps):
             real = (dist.sample(b, gen) - shift) / scale
             fake = G(torch.randn(b, config.noise_dim, generator=gen, device=device)).detach()
+            if replay is not None:
+                fake = replay.mix(fake, gen)
             if config.r1_gamma > 0:
                 real.requires_grad_(True)
             real_logit = D(real)

@@ -29,6 +29,7 @@ class TrainConfig:
     noise: str = "gaussian"
     hidden: int = 128
     layers: int = 2
+    d_hidden: int = 0  # D's hidden width; 0 = the same as G's (hidden)
     activation: str = "relu"
     # --- training -------------------------------------------------------
     loss: str = "nonsaturating"
@@ -44,6 +45,7 @@ class TrainConfig:
     gp_lambda: float = 10.0  # WGAN-GP gradient-penalty weight
     r1_gamma: float = 0.0  # R1 penalty (gamma/2) E_data |grad D|^2, Mescheder et al. 2018
     g_ema: float = 0.0  # decay of the averaged generator shown and measured; 0 = off
+    d_replay: int = 0  # earlier fakes kept for D, half of each D fake batch drawn from them; 0 = off
     lr_schedule: str = "constant"
     schedule_steps: int = 10000  # horizon of the cosine / linear decay
     seed: int = 0
@@ -109,8 +111,13 @@ class TrainConfig:
         """True when D outputs a probability (sigmoid of a logit), so log D and V(G,D) mean something."""
         return self.loss in ("minimax", "nonsaturating")
 
+    @property
+    def d_width(self) -> int:
+        """D's hidden width: its own where set, else G's."""
+        return self.d_hidden or self.hidden
 
-REBUILD_FIELDS = ("distribution", "noise_dim", "hidden", "layers")
+
+REBUILD_FIELDS = ("distribution", "noise_dim", "hidden", "layers", "d_hidden")
 
 
 def field_names() -> list[str]:
@@ -190,6 +197,7 @@ def _validate(cfg: TrainConfig) -> None:
     _range(cfg, "noise_dim", 1, 512)
     _range(cfg, "hidden", 1, 4096)
     _range(cfg, "layers", 1, 16)
+    _range(cfg, "d_hidden", 0, 4096)
     _range(cfg, "d_steps", 1, 100)
     _range(cfg, "g_steps", 1, 100)
     _range(cfg, "lr_d", 0.0, 10.0, lo_open=True)
@@ -201,5 +209,6 @@ def _validate(cfg: TrainConfig) -> None:
     _range(cfg, "gp_lambda", 0.0, 1e4)
     _range(cfg, "r1_gamma", 0.0, 1e4)
     _range(cfg, "g_ema", 0.0, 0.999999)
+    _range(cfg, "d_replay", 0, 10**6)
     _range(cfg, "schedule_steps", 1, 10**9)
     _range(cfg, "seed", 0, 2**31 - 1)

@@ -93,7 +93,7 @@ class NetWeights:
     """A frame's networks, for the receiver to draw its samples from: the shown G's and D's
     weights as one flat host array, what they are shaped like, and the scaling of their inputs."""
 
-    shape: tuple[int, int, int, int, str]  # data dim, noise dim, hidden width, layers, activation
+    shape: tuple[int, int, int, int, str, int]  # data dim, noise dim, G's width, layers, activation, D's width
     noise: str  # gaussian or uniform: the latent grid's extent
     values: np.ndarray  # G's parameters, then D's, flat float32
     n_g: int  # how many of them are G's
@@ -111,7 +111,7 @@ class NetWeights:
         values, shift = host[:n], host[n:]
         values.setflags(write=False)
         shift.setflags(write=False)
-        return cls((dim, config.noise_dim, config.hidden, config.layers, config.activation), config.noise,
+        return cls((dim, config.noise_dim, config.hidden, config.layers, config.activation, config.d_width), config.noise,
                    values, len(g), shift, float(scaling.scale), generation, overlays)
 
     def finite(self) -> bool:
@@ -131,9 +131,9 @@ class WeightsDrawer:
     def draw(self, w: NetWeights, latent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(fake, manifold, fake_grad) for `w`, where `latent` is the followed noise the sender drew."""
         if w.shape != self._shape:
-            dim, noise_dim, hidden, layers, activation = w.shape
+            dim, noise_dim, hidden, layers, activation, d_width = w.shape
             self._G = Generator(noise_dim, dim, hidden, layers, activation).requires_grad_(False)
-            self._D = Discriminator(dim, hidden, layers, activation).requires_grad_(False)
+            self._D = Discriminator(dim, d_width, layers, activation).requires_grad_(False)
             self._shape = w.shape
         values = torch.tensor(w.values)  # a copy: the received array is read-only
         vector_to_parameters(values[:w.n_g], self._G.parameters())

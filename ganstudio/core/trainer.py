@@ -24,6 +24,7 @@ from .frames import SEND_WEIGHTS_MAX, VIEW_SAMPLES, KeptOverlays, NetWeights, Sc
 from .history import History
 from .measure import GridMeasurer
 from .models import Discriminator, Generator, sample_noise, set_activation
+from .replay import FakeReplay
 from .snapshot import Snapshot, frozen
 
 CHECKPOINT_EVERY = 100  # steps between copies of the last good weights
@@ -83,12 +84,13 @@ class Trainer:
         with torch.random.fork_rng(devices=[]):  # weights depend on the seed alone
             torch.manual_seed(cfg.seed)
             self.G = Generator(cfg.noise_dim, self.dist.dim, cfg.hidden, cfg.layers, cfg.activation)
-            self.D = Discriminator(self.dist.dim, cfg.hidden, cfg.layers, cfg.activation)
+            self.D = Discriminator(self.dist.dim, cfg.d_width, cfg.layers, cfg.activation)
         self.G.to(self.device)
         self.D.to(self.device)
         self._nan = torch.tensor(float("nan"), device=self.device)  # made once: a copy to a GPU waits for it
         self._make_optimizers()
         self._make_average()
+        self._make_replay()
 
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
         self._make_fixed_noise()
@@ -130,6 +132,10 @@ class Trainer:
         self.G_avg = AveragedModel(self.G, multi_avg_fn=get_ema_multi_avg_fn(decay)) if decay > 0 else None
         if self.G_avg is not None:
             self.G_avg.update_parameters(self.G)  # start from the current weights
+
+    def _make_replay(self) -> None:
+        size = self.config.d_replay
+        self.replay = FakeReplay(size, self.dist.dim, self.device) if size > 0 else None
 
     def _make_fixed_noise(self) -> None:
         cfg = self.config
@@ -181,6 +187,8 @@ class Trainer:
                 real = self._real_batch(cfg.batch_size).requires_grad_(cfg.r1_gamma > 0)
                 with torch.no_grad():
                     fake = self.G(self._noise(cfg.batch_size))
+                    if self.replay is not None:  # half of the fakes from where G has been
+                        fake = self.replay.mix(fake, self.rng)
                 real_out = self.D(real)
                 d_loss = losses.d_loss(cfg.loss, real_out, self.D(fake))
                 total = d_loss
@@ -292,6 +300,10 @@ class Trainer:
         if new.g_ema != old.g_ema:
             self._make_average()
             messages.append("generator averaging restarted from the current weights" if new.g_ema else "generator averaging off")
+        if new.d_replay != old.d_replay:
+            self._make_replay()
+            messages.append(f"D's replay of earlier fakes restarted, keeping {new.d_replay}" if new.d_replay
+                            else "D's replay of earlier fakes off")
         if new.noise != old.noise:
             self._make_fixed_noise()
         if new.activation != old.activation:
@@ -318,6 +330,7 @@ class Trainer:
             "opt_g": copy.deepcopy(self.opt_g.state_dict()),
             "opt_d": copy.deepcopy(self.opt_d.state_dict()),
             "G_avg": copy.deepcopy(self.G_avg.state_dict()) if self.G_avg is not None else None,
+            "replay": self.replay.state() if self.replay is not None else None,
         }
 
     def _restore(self, state: dict) -> None:
@@ -328,6 +341,10 @@ class Trainer:
         self.opt_d.load_state_dict(state["opt_d"])
         if self.G_avg is not None and state["G_avg"] is not None:
             self.G_avg.load_state_dict(state["G_avg"])
+        if self.replay is not None:  # a session saved before replay existed restarts it empty
+            self._make_replay()
+            if state.get("replay") is not None:
+                self.replay.load(state["replay"])
 
     def state_dict(self) -> dict:
         """Everything needed to continue exactly where training stopped."""

@@ -40,7 +40,9 @@ TIPS = {
     "normalize": "Networks see standardised data x' = (x - mean) / std; samples are mapped back for display.",
     "noise_dim": "Dimension d of the latent noise z that the generator maps to a sample x = G(z) (changing it builds new networks).",
     "noise": "Distribution of the latent noise: gaussian z ~ N(0, I_d) or uniform z ~ U(-1, 1)^d.",
-    "hidden": "Units in each hidden layer of both G and D (changing it builds new networks).",
+    "hidden": "Units in each hidden layer of G, and of D unless D width is set (changing it builds new networks).",
+    "d_hidden": ("Units in each hidden layer of D alone; 0 = the same as G's. A wider D resolves the modes more sharply "
+                 "(changing it builds new networks)."),
     "layers": "Number of hidden layers in both G and D (changing it builds new networks).",
     "activation": "Nonlinearity between layers, e.g. relu(a) = max(0, a), tanh(a) = (e^a - e^-a) / (e^a + e^-a).",
     "d_steps": "k, discriminator updates per iteration: k times ascend V(G,D) = E[log D(x)] + E[log(1 - D(G(z)))].",
@@ -60,6 +62,8 @@ TIPS = {
     "gp_lambda": "WGAN-GP penalty weight lambda in lambda E[(|grad D(x_hat)| - 1)^2].",
     "r1_gamma": "R1 penalty on real data, (gamma / 2) E_data[|grad D(x)|^2]; 0 turns it off.",
     "g_ema": "Decay of the averaged generator that is shown and measured, G_avg <- b G_avg + (1 - b) G; 0 = off.",
+    "d_replay": ("How many earlier fakes D keeps (32 more each D update); half of each D fake batch is drawn from "
+                 "them, so D remembers where G has been. 0 = off."),
     "lr_schedule": "How both learning rates change over training: constant, or a cosine or linear decay to 1% of the set rate, which then holds.",
     "schedule_steps": "Number of steps over which the cosine or linear schedule decays the learning rates.",
 }
@@ -187,6 +191,8 @@ class ControlPanel(QScrollArea):
         self._add_choice(form, "noise", "Noise", NOISES)
         self._add_spin(form, "hidden", "Hidden width", 1, 4096, step=16)
         self._add_spin(form, "layers", "Hidden layers", 1, 16)
+        self._add_spin(form, "d_hidden", "D width", 0, 4096, step=16)
+        self._bindings["d_hidden"].widget.setSpecialValueText("same as G")
         self._add_choice(form, "activation", "Activation", ACTIVATIONS)
         return box
 
@@ -232,6 +238,8 @@ class ControlPanel(QScrollArea):
         self._add_double(form, "gp_lambda", "GP lambda", 0.0, 1e4, 2, 1.0)
         self._add_double(form, "r1_gamma", "R1 gamma", 0.0, 1e4, 2, 0.5)
         self._add_double(form, "g_ema", "G average", 0.0, 0.999999, 4, 0.001)
+        self._add_spin(form, "d_replay", "D replay", 0, 10**6, step=1024)
+        self._bindings["d_replay"].widget.setSpecialValueText("off")
         self._add_choice(form, "lr_schedule", "lr schedule", LR_SCHEDULES)
         self._add_spin(form, "schedule_steps", "Schedule steps", 1, 10**9, step=1000)
         layout = QVBoxLayout(box)

@@ -28,10 +28,13 @@ def test_flop_count_grows_with_the_r1_penalty_and_the_d_steps():
     assert two > plain
 
 
-@pytest.mark.parametrize("loss", ["nonsaturating", "minimax"])
-def test_bare_loop_runs_the_presets_losses_with_r1(loss):
-    config = load_preset("ring-8").config.replace(device="cpu", loss=loss, r1_gamma=1.0, hidden=16)
-    d_loss, g_loss = bare_loop(config, torch.device("cpu"))()
+@pytest.mark.parametrize("loss,extra", [("nonsaturating", {}), ("minimax", {}),
+                                        ("nonsaturating", {"d_replay": 512, "d_hidden": 24})])
+def test_bare_loop_runs_the_presets_losses_with_r1(loss, extra):
+    config = load_preset("ring-8").config.replace(device="cpu", loss=loss, r1_gamma=1.0, hidden=16, **extra)
+    step = bare_loop(config, torch.device("cpu"))
+    for _ in range(30):  # long enough for the replay to start
+        d_loss, g_loss = step()
     assert d_loss == d_loss and g_loss == g_loss  # finite numbers came back
 
 

@@ -45,6 +45,7 @@ def _assert_same_drawing(got, want):
     ("ring-8", {"g_ema": 0.99}),  # the averaged generator is the one shown
     ("ring-8", {"normalize": False, "noise": "uniform", "activation": "tanh"}),
     ("bimodal-1d", {"loss": "wgan-gp"}),  # a critic: the arrows are its raw gradient
+    ("ring-8", {"d_hidden": 48}),  # D narrower than G: each drawn with its own width
 ])
 def test_samples_drawn_from_sent_weights_equal_the_trainers_own(preset, changes):
     trainer = _trainer(preset, **changes)
