@@ -2,8 +2,9 @@
 
 A collapsed G hops to wherever the current D is highest; D then marks only that spot as fake
 and forgets the path behind it, so the point circles the ring without stopping. With part of each
-D batch drawn from where G has been, D keeps that path low and only the real modes stay high:
-the collapsed point settles on a mode, the picture of mode collapse the textbooks draw.
+D batch drawn from where G has been, D keeps that path low, and the modes G has left stand out as
+D's highest points (with a sharp enough D the point then rests on one: bench/RESULTS.md, twelfth
+mode-collapse pass).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class FakeReplay:
         return torch.cat([fake[: n - k], self.fakes[pick]])
 
     def _push(self, new: torch.Tensor) -> None:
+        new = new[-self.size:]  # a buffer smaller than one push keeps its newest rows
         room = self.size - len(self.fakes)
         if room > 0:
             self.fakes = torch.cat([self.fakes, new[:room]])

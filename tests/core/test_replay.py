@@ -37,6 +37,14 @@ def test_the_buffer_keeps_the_first_fakes_of_each_update_and_wraps_round():
     assert rows(buf.fakes) == rows(torch.cat([batches[0][16:32], batches[1][:32], batches[2][:32]]))
 
 
+def test_a_buffer_smaller_than_one_push_keeps_the_newest_rows():
+    buf = FakeReplay(size=5, dim=1, device=torch.device("cpu"))
+    rng = torch.Generator().manual_seed(0)
+    buf.mix(torch.arange(64.0)[:, None], rng)
+    buf.mix(torch.arange(100.0, 164.0)[:, None], rng)
+    assert len(buf.fakes) == 5 and rows(buf.fakes) == {(v,) for v in range(127, 132)}
+
+
 def test_half_of_each_d_fake_batch_comes_from_where_g_has_been(monkeypatch):
     t = make(d_replay=256)
     for _ in range(10):
