@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio.core.config import ACTIVATIONS, LOSSES, LR_SCHEDULES, NOISES, OPTIMIZERS, TrainConfig, field_names
 from ganstudio.core.distributions import FILE_PREFIX
+from ganstudio.core.replay import PUSH_PER_UPDATE, REPLAY_SHARE
 
 from .panels_widgets import GroupedComboBox, LogSpinBox
 
@@ -62,8 +63,8 @@ TIPS = {
     "gp_lambda": "WGAN-GP penalty weight lambda in lambda E[(|grad D(x_hat)| - 1)^2].",
     "r1_gamma": "R1 penalty on real data, (gamma / 2) E_data[|grad D(x)|^2]; 0 turns it off.",
     "g_ema": "Decay of the averaged generator that is shown and measured, G_avg <- b G_avg + (1 - b) G; 0 = off.",
-    "d_replay": ("How many earlier fakes D keeps (32 more each D update); half of each D fake batch is drawn from "
-                 "them, so D remembers where G has been. 0 = off."),
+    "d_replay": (f"How many earlier fakes D keeps ({PUSH_PER_UPDATE} more each D update); {REPLAY_SHARE:.0%} of each "
+                 "D fake batch is drawn from them, so D remembers where G has been. 0 = off."),
     "lr_schedule": "How both learning rates change over training: constant, or a cosine or linear decay to 1% of the set rate, which then holds.",
     "schedule_steps": "Number of steps over which the cosine or linear schedule decays the learning rates.",
 }
