@@ -80,7 +80,7 @@ def test_activation_seed_and_standardisation_apply_in_place():
     for _ in range(10):
         t.step()
     g, d = weights(t.G), weights(t.D)
-    x = torch.tensor([[0.5, -1.0]])
+    x = torch.tensor([[0.5, -1.0]], device=t.device)
     before = t.to_net(x)
     msgs = t.apply_config(t.config.replace(activation="tanh", seed=7, normalize=not t.config.normalize))
     assert t.step_count == 10 and same(weights(t.G), g) and same(weights(t.D), d)
@@ -329,7 +329,7 @@ def test_grad_norms_follow_a_network_swapped_in():
     """The parameter lists a step reads are cached per network object, so a new G is seen at once."""
     t = make()
     t.step()
-    t.G = torch.nn.Sequential(torch.nn.Linear(t.config.noise_dim, 2))  # a different, smaller generator
+    t.G = torch.nn.Sequential(torch.nn.Linear(t.config.noise_dim, 2)).to(t.device)  # a different, smaller generator
     t._make_optimizers()
     record = t.step()
     expected = math.sqrt(sum(float(p.grad.norm()) ** 2 for p in t.G.parameters()))
