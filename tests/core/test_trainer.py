@@ -89,7 +89,7 @@ def test_activation_seed_and_standardisation_apply_in_place():
         kinds = {type(m) for m in net.modules()} - {torch.nn.Sequential, torch.nn.Linear, type(net)}
         assert kinds == {torch.nn.Tanh}
     assert not torch.allclose(t.to_net(x), before)  # the networks see the data on the other scale
-    draws = torch.Generator().manual_seed(7)
+    draws = torch.Generator(device=t.device).manual_seed(7)
     assert torch.equal(t.rng.get_state(), draws.get_state())  # the next batches come from the new seed
     t.step()
     assert t.step_count == 11
