@@ -13,9 +13,11 @@ from ganstudio.core.presets import load_preset
 from ganstudio.core.trainer import Trainer
 
 
-def test_bench_reports_a_ratio_and_flops_for_a_preset_with_r1():
+def test_bench_reports_a_ratio_and_flops_for_the_mode_collapse_preset():
+    """Its hinge loss, replay and own D width must all be in the bare loop too."""
     report = run_benchmarks(preset="mode-collapse", seconds=0.3, device="cpu")
-    assert report["device"] == "cpu" and "1 D : 5 G" in report["model"]
+    assert report["device"] == "cpu"
+    assert report["model"] == "2 x 128 relu, D 2 x 256, hinge, replay 4096, batch 256, 1 D : 5 G"
     assert report["trainer_steps_per_s"] > 0 and report["bare_steps_per_s"] > 0
     assert report["flops_per_step"] > 0 and 0 < report["fraction_of_matmul_peak"]
 
@@ -28,7 +30,7 @@ def test_flop_count_grows_with_the_r1_penalty_and_the_d_steps():
     assert two > plain
 
 
-@pytest.mark.parametrize("loss,extra", [("nonsaturating", {}), ("minimax", {}),
+@pytest.mark.parametrize("loss,extra", [("nonsaturating", {}), ("minimax", {}), ("hinge", {}),
                                         ("nonsaturating", {"d_replay": 512, "d_hidden": 24})])
 def test_bare_loop_runs_the_presets_losses_with_r1(loss, extra):
     config = load_preset("ring-8").config.replace(device="cpu", loss=loss, r1_gamma=1.0, hidden=16, **extra)
@@ -38,9 +40,20 @@ def test_bare_loop_runs_the_presets_losses_with_r1(loss, extra):
     assert d_loss == d_loss and g_loss == g_loss  # finite numbers came back
 
 
+def test_the_bare_loops_losses_are_the_trainers():
+    """Written out separately in the bench, they must still be the same objectives."""
+    from ganstudio.core import losses
+    from ganstudio.core.bench import BARE_LOSSES
+
+    real, fake = torch.randn(64) * 3, torch.randn(64) * 3
+    for kind, (d_of, g_of) in BARE_LOSSES.items():
+        assert torch.allclose(d_of(real, fake), losses.d_loss(kind, real, fake)), kind
+        assert torch.allclose(g_of(fake), losses.g_loss(kind, fake)), kind
+
+
 def test_bench_refuses_a_loss_its_bare_loop_does_not_have():
     with pytest.raises(ConfigError, match="bare loop"):
-        bare_loop(load_preset("ring-8").config.replace(loss="hinge"), torch.device("cpu"))
+        bare_loop(load_preset("ring-8").config.replace(loss="wgan-gp"), torch.device("cpu"))
 
 
 def test_bench_cli_rejects_a_bad_preset_in_one_line(capsys):
