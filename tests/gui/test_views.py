@@ -526,6 +526,43 @@ def test_reference_labels_stay_inside_a_narrow_plot_and_apart(qtbot, snap2d):
             assert not gauss.intersects(gmm), size
 
 
+def _points_under_labels(view) -> int:
+    """KL-plot curve points that a maximum-likelihood label covers, counted in scene pixels."""
+    box = view.plots["kl"].getViewBox()
+    rects = [line.label.sceneBoundingRect() for line in view.mle_lines.values() if line.isVisible()]
+    hits = 0
+    for curve in view.plots["kl"].listDataItems():
+        x, y = curve.getData()  # in the plot's log10 coordinates
+        for xi, yi in zip([] if x is None else x, [] if y is None else y):
+            point = box.mapViewToScene(QPointF(float(xi), float(yi)))
+            hits += sum(r.contains(point) for r in rects)
+    return hits
+
+
+@pytest.mark.parametrize("hug", ["left", "right"])
+def test_mle_labels_go_where_the_kl_curves_leave_room(qtbot, snap2d, hug):
+    """While G learns, KL(P_data || P_G) falls through the fits' levels; a label fixed at the left
+    above its line was crossed by it. Here a KL curve runs just above the Gaussian fit's line over
+    one half of the steps and two decades away over the other: no label may cover a curve point."""
+    gauss = snap2d.metrics["kl_mle_gauss"]
+    steps = np.asarray(snap2d.metric_history["step"], dtype=float)
+    near = steps <= steps[-1] / 2 if hug == "left" else steps > steps[-1] / 2
+    path = np.where(near, gauss * 1.6, gauss * 100.0)
+    floor = np.full_like(path, 1e-3)
+    history = {**snap2d.metric_history, "kl_data_g": path, "kl_g_data": path * 1.2,
+               "kl_data_g_floor": floor, "kl_g_data_floor": floor * 1.5}
+    view = MetricsView()
+    view.show_snapshot(dataclasses.replace(snap2d, metric_history=history,
+                                           metrics={**snap2d.metrics, "kl_data_g": path[-1]}))
+    shown(view, qtbot, (600, 1000))
+    qtbot.wait(20)
+    view._place_mle_labels()
+    assert _points_under_labels(view) == 0
+    labels_inside(view)
+    gauss_label, gmm_label = (view.mle_lines[k].label.sceneBoundingRect() for k in ("kl_mle_gauss", "kl_mle_gmm"))
+    assert not gauss_label.intersects(gmm_label)
+
+
 def labels_inside(view) -> None:
     """Every reference label lies inside its plot (a shorter form of it where the full one is wider
     than the plot), and every legend is no wider than its plot."""

@@ -86,6 +86,18 @@ def _runs_above(curve: pg.PlotDataItem, value: float, xa: float, xb: float) -> b
     return bool(len(y)) and float(np.median(y)) > value
 
 
+def _points_in(x, y, rect: tuple[float, float, float, float], x0: float, y0: float, px_x: float, px_y: float) -> int:
+    """How many of a curve's points fall in `rect` (pixels from the plot's bottom-left corner)."""
+    if x is None or len(x) == 0:
+        return 0
+    u, w = (np.asarray(x) - x0) * px_x, (np.asarray(y) - y0) * px_y
+    return int(np.count_nonzero((u >= rect[0]) & (u <= rect[2]) & (w >= rect[1]) & (w <= rect[3])))
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def nice_ceiling(x: float) -> float:
     """The smallest of 1, 2, 2.5, 5 x 10^k that is >= x (x > 0)."""
     k = math.floor(math.log10(x))
@@ -209,7 +221,7 @@ class MetricsView(QWidget):
         curve("kl", "kl_data_g_floor", "noise floors", "floor", width=1.5, dash="dash")
         curve("kl", "kl_g_data_floor", "", "floor", width=1.5, dash="dot")
         self.legends["kl"].removeItem(self.curves["kl_g_data_floor"])  # one legend entry for both floors
-        # labels at the left, the upper line's above it and the lower's below (_place_mle_labels)
+        # labels where the curves leave room for them (_place_mle_labels)
         self.mle_lines = {key: hline("kl", 0.0, "", colour) for key, colour in (("kl_mle_gauss", "mle_gauss"),
                                                                                  ("kl_mle_gmm", "mle_gmm"))}
         for line in self.mle_lines.values():
@@ -414,18 +426,43 @@ class MetricsView(QWidget):
         self._place_mle_labels()
 
     def _place_mle_labels(self, *_) -> None:
-        """The upper line's label above it, the lower line's below it, so the two stay apart; a
-        label moves to the other side only where the plot's edge leaves no room for its text."""
+        """Each fit's label goes to the end of its line (left or right) and the side (above or
+        below) where the fewest KL and noise-floor points would lie under it, never onto the other
+        fit's label nor past the plot's edge. The KL curves fall through the fits' levels while G
+        learns, so a fixed place was crossed by them."""
         box = self.plots["kl"].getViewBox()
-        y0, y1 = box.viewRange()[1]
-        px = box.height() / (y1 - y0) if y1 > y0 else 0.0
+        (x0, x1), (y0, y1) = box.viewRange()
+        if x1 <= x0 or y1 <= y0 or box.width() <= 0 or box.height() <= 0:
+            return
+        px_x, px_y = box.width() / (x1 - x0), box.height() / (y1 - y0)
+        points = [c.getData() for c in self.plots["kl"].listDataItems() if c.isVisible()]
+        taken: list[tuple[float, float, float, float]] = []  # labels placed so far, in pixels
         lines = sorted((line for line in self.mle_lines.values() if line.isVisible()), key=lambda line: -line.value())
         for i, line in enumerate(lines):
-            # the text's own height: its box's blank margins may pass the plot's edge
-            need = _text_height(line)
-            room_above, room_below = (y1 - line.value()) * px, (line.value() - y0) * px
-            above = room_above >= need if i == 0 else room_below < need
-            _anchor_label(line, (0, 1 if above else 0))
+            full = line.label.boundingRect()
+            w, h, margin = full.width(), _text_height(line), (full.height() - _text_height(line)) / 2
+            v = (line.value() - y0) * px_y  # the line's height in pixels above the plot's bottom
+            options = []
+            for right in (False, True):
+                left_px = (LABEL_ROOM + 0.02) * box.width() - w if right else 0.02 * box.width()
+                for above in (True, False):
+                    # the text's own box must stay inside the plot; its blank margins may pass the edge
+                    bottom = v + margin if above else v - margin - h
+                    if bottom < 0 or bottom + h > box.height():
+                        continue
+                    text = (left_px, bottom, left_px + w, bottom + h)
+                    hits = sum(_points_in(x, y, text, x0, y0, px_x, px_y) for x, y in points)
+                    rect = (left_px, bottom - margin, left_px + w, bottom + h + margin)
+                    clash = any(_overlap(rect, other) for other in taken)
+                    usual = (right, above) == (False, i == 0)  # the upper line's label above, the lower's below
+                    current = (line.label.orthoPos > 0.5, line.label.anchors[0][1] == 1) == (right, above)
+                    options.append(((clash, hits, not current, not usual), right, above, rect))
+            if not options:  # a plot too short for the label on either side: keep it where it is
+                continue
+            _, right, above, rect = min(options, key=lambda o: o[0])
+            taken.append(rect)
+            line.label.setPosition(LABEL_ROOM + 0.02 if right else 0.02)
+            _anchor_label(line, (1 if right else 0, 1 if above else 0))
 
     def _relabel(self, name: str) -> None:
         """A log plot's new height holds more or fewer decade labels."""
