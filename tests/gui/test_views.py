@@ -526,12 +526,12 @@ def test_reference_labels_stay_inside_a_narrow_plot_and_apart(qtbot, snap2d):
             assert not gauss.intersects(gmm), size
 
 
-def _points_under_labels(view) -> int:
-    """KL-plot curve points that a maximum-likelihood label covers, counted in scene pixels."""
-    box = view.plots["kl"].getViewBox()
-    rects = [line.label.sceneBoundingRect() for line in view.mle_lines.values() if line.isVisible()]
+def _points_under_labels(view, plot: str, lines) -> int:
+    """Curve points of a plot that its reference labels cover, counted in scene pixels."""
+    box = view.plots[plot].getViewBox()
+    rects = [line.label.sceneBoundingRect() for line in lines if line.isVisible()]
     hits = 0
-    for curve in view.plots["kl"].listDataItems():
+    for curve in view.plots[plot].listDataItems():
         x, y = curve.getData()  # in the plot's log10 coordinates
         for xi, yi in zip([] if x is None else x, [] if y is None else y):
             point = box.mapViewToScene(QPointF(float(xi), float(yi)))
@@ -557,10 +557,27 @@ def test_mle_labels_go_where_the_kl_curves_leave_room(qtbot, snap2d, hug):
     shown(view, qtbot, (600, 1000))
     qtbot.wait(20)
     view._place_mle_labels()
-    assert _points_under_labels(view) == 0
+    assert _points_under_labels(view, "kl", view.mle_lines.values()) == 0
     labels_inside(view)
     gauss_label, gmm_label = (view.mle_lines[k].label.sceneBoundingRect() for k in ("kl_mle_gauss", "kl_mle_gmm"))
     assert not gauss_label.intersects(gmm_label)
+
+
+@pytest.mark.parametrize("hug", ["left", "right"])
+def test_the_jsd_ceiling_label_goes_where_the_curve_leaves_room(qtbot, snap2d, hug):
+    """A collapsed G keeps JSD just under log 2, where the ceiling's label stood. (Over a quarter of
+    the steps: the full label spans half of a 600 px plot.)"""
+    steps = np.asarray(snap2d.metric_history["step"], dtype=float)
+    near = steps <= steps[-1] / 4 if hug == "left" else steps > steps[-1] * 3 / 4
+    jsd = np.where(near, LN2 - 0.01, 0.05)
+    history = {**snap2d.metric_history, "jsd": jsd, "jsd_floor": np.full_like(jsd, 0.01)}
+    view = MetricsView()
+    view.show_snapshot(dataclasses.replace(snap2d, metric_history=history, metrics={**snap2d.metrics, "jsd": jsd[-1]}))
+    shown(view, qtbot, (600, 1000))
+    qtbot.wait(20)
+    view._place_jsd_label()
+    assert _points_under_labels(view, "jsd", [view.jsd_max]) == 0
+    labels_inside(view)
 
 
 def labels_inside(view) -> None:

@@ -7,6 +7,7 @@ series do not apply to the snapshot is hidden; NaN and inf are never drawn.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -213,6 +214,8 @@ class MetricsView(QWidget):
         curve("jsd", "jsd", "JSD(P_data ‖ P_G)", "d_star")
         curve("jsd", "jsd_floor", "noise floor", "floor", dash="dash")
         self.jsd_max = hline("jsd", LOG2, ("max: log 2 (disjoint supports)", "max: log 2"), above=False)
+        for signal in (self.plots["jsd"].getViewBox().sigYRangeChanged, self.plots["jsd"].getViewBox().sigResized):
+            signal.connect(self._place_jsd_label)
         # 3. both KL directions (log scale: they span orders of magnitude) against the maximum-
         # likelihood fits' KL(P_data || P_MLE), which depend on the data alone: labelled lines
         add_plot("kl", "nats", log_y=True)
@@ -235,6 +238,8 @@ class MetricsView(QWidget):
         curve("value", "value_bound", "V(G,D*) = −2log2 + 2JSD", "value_bound", dash="dash", short="V(G,D*)")
         self.value_min = hline("value", -2 * LOG2, ("global minimum −2 log 2 (P_G = P_data)",
                                                     "minimum −2 log 2", "−2 log 2"))
+        for signal in (self.plots["value"].getViewBox().sigYRangeChanged, self.plots["value"].getViewBox().sigResized):
+            signal.connect(self._place_value_label)
         self.value_note = QLabel(self)
         self.value_note.setWordWrap(True)
         self.value_note.setStyleSheet(style.NOTE_STYLE)
@@ -408,6 +413,7 @@ class MetricsView(QWidget):
         has_jsd = self._set("jsd", series(snap, "jsd"))
         self._set("jsd_floor", series(snap, "jsd_floor"))
         self.widgets["jsd"].setVisible(has_jsd)
+        self._place_jsd_label()
 
     def _show_kl(self, snap: Snapshot) -> None:
         shown = [self._set(k, series(snap, k, positive=True))
@@ -426,43 +432,58 @@ class MetricsView(QWidget):
         self._place_mle_labels()
 
     def _place_mle_labels(self, *_) -> None:
-        """Each fit's label goes to the end of its line (left or right) and the side (above or
-        below) where the fewest KL and noise-floor points would lie under it, never onto the other
-        fit's label nor past the plot's edge. The KL curves fall through the fits' levels while G
-        learns, so a fixed place was crossed by them."""
-        box = self.plots["kl"].getViewBox()
+        """The fits' labels: the upper line's above it and the lower's below it where the curves
+        allow. KL(P_data || P_G) falls through the fits' levels while G learns, so a fixed place
+        was crossed by it."""
+        lines = sorted((line for line in self.mle_lines.values() if line.isVisible()), key=lambda line: -line.value())
+        self._place_clear("kl", lines, lambda i: (False, i == 0))
+
+    def _place_jsd_label(self, *_) -> None:
+        self._place_clear("jsd", [self.jsd_max], lambda i: (False, False))  # JSD runs just under log 2 in a collapse
+
+    def _place_value_label(self, *_) -> None:
+        self._place_clear("value", [self.value_min], lambda i: (False, True))
+
+    def _place_clear(self, plot: str, lines: list[pg.InfiniteLine], usual) -> None:
+        """Put each reference label at an end of its line (left or right) and on a side (above or
+        below), choosing for all of a plot's labels together: no two overlapping where that can be
+        had, then the fewest curve points under them, then the places they have, then `usual(i)` =
+        (right, above) for the i-th line. A label's text never passes the plot's edge."""
+        box = self.plots[plot].getViewBox()
         (x0, x1), (y0, y1) = box.viewRange()
         if x1 <= x0 or y1 <= y0 or box.width() <= 0 or box.height() <= 0:
             return
         px_x, px_y = box.width() / (x1 - x0), box.height() / (y1 - y0)
-        points = [c.getData() for c in self.plots["kl"].listDataItems() if c.isVisible()]
-        taken: list[tuple[float, float, float, float]] = []  # labels placed so far, in pixels
-        lines = sorted((line for line in self.mle_lines.values() if line.isVisible()), key=lambda line: -line.value())
+        points = [c.getData() for c in self.plots[plot].listDataItems() if c.isVisible()]
+        lines = [line for line in lines if line.isVisible()]
+        choices = []  # per line: (right, above, rect in pixels from the bottom-left, its own cost)
         for i, line in enumerate(lines):
             full = line.label.boundingRect()
             w, h, margin = full.width(), _text_height(line), (full.height() - _text_height(line)) / 2
             v = (line.value() - y0) * px_y  # the line's height in pixels above the plot's bottom
             options = []
-            for right in (False, True):
-                left_px = (LABEL_ROOM + 0.02) * box.width() - w if right else 0.02 * box.width()
-                for above in (True, False):
-                    # the text's own box must stay inside the plot; its blank margins may pass the edge
-                    bottom = v + margin if above else v - margin - h
-                    if bottom < 0 or bottom + h > box.height():
-                        continue
-                    text = (left_px, bottom, left_px + w, bottom + h)
-                    hits = sum(_points_in(x, y, text, x0, y0, px_x, px_y) for x, y in points)
-                    rect = (left_px, bottom - margin, left_px + w, bottom + h + margin)
-                    clash = any(_overlap(rect, other) for other in taken)
-                    usual = (right, above) == (False, i == 0)  # the upper line's label above, the lower's below
-                    current = (line.label.orthoPos > 0.5, line.label.anchors[0][1] == 1) == (right, above)
-                    options.append(((clash, hits, not current, not usual), right, above, rect))
-            if not options:  # a plot too short for the label on either side: keep it where it is
-                continue
-            _, right, above, rect = min(options, key=lambda o: o[0])
-            taken.append(rect)
-            line.label.setPosition(LABEL_ROOM + 0.02 if right else 0.02)
-            _anchor_label(line, (1 if right else 0, 1 if above else 0))
+            for right, above in itertools.product((False, True), (True, False)):
+                bottom = v + margin if above else v - margin - h  # of the text; its blank margins may pass the edge
+                if bottom < 0 or bottom + h > box.height():
+                    continue
+                left = (LABEL_ROOM + 0.02) * box.width() - w if right else 0.02 * box.width()
+                rect = (left, bottom - margin, left + w, bottom + h + margin)  # with its pale ground
+                hits = sum(_points_in(x, y, rect, x0, y0, px_x, px_y) for x, y in points)
+                moved = (line.label.orthoPos > 0.5, line.label.anchors[0][1] == 1) != (right, above)
+                options.append((right, above, rect, (hits, int(moved), int(usual(i) != (right, above)))))
+            choices.append(options or [None])  # None: no room on either side; the label stays where it is
+
+        def cost(combo):
+            rects = [c[2] for c in combo if c is not None]
+            clashes = sum(_overlap(a, b) for a, b in itertools.combinations(rects, 2))
+            return (clashes, *(sum(c[3][k] for c in combo if c is not None) for k in range(3)))
+
+        best = min(itertools.product(*choices), key=cost)
+        for line, choice in zip(lines, best):
+            if choice is not None:
+                right, above = choice[0], choice[1]
+                line.label.setPosition(LABEL_ROOM + 0.02 if right else 0.02)
+                _anchor_label(line, (1 if right else 0, 1 if above else 0))
 
     def _relabel(self, name: str) -> None:
         """A log plot's new height holds more or fewer decade labels."""
@@ -607,6 +628,7 @@ class MetricsView(QWidget):
         self.value_note.setVisible(bool(snap.critic))
         self._legend_entry("value", "value", shown=not snap.critic)  # no line for a critic: no entry either
         self.widgets["value"].setVisible(a or b)
+        self._place_value_label()
 
     def _legend_entry(self, plot: str, key: str, shown: bool) -> None:
         if style.show_in_legend(self.legends[plot], self.curves[key], self._legend_forms[key][0], shown):
