@@ -527,13 +527,17 @@ def test_reference_labels_stay_inside_a_narrow_plot_and_apart(qtbot, snap2d):
 
 
 def _points_under_labels(view, plot: str, lines) -> int:
-    """Curve points of a plot that its reference labels cover, counted in scene pixels."""
+    """Points of a plot's curves, and of the lines drawn between them (sampled every 1/400 of the
+    steps), that its reference labels cover, counted in scene pixels."""
     box = view.plots[plot].getViewBox()
     rects = [line.label.sceneBoundingRect() for line in lines if line.isVisible()]
     hits = 0
     for curve in view.plots[plot].listDataItems():
-        x, y = curve.getData()  # in the plot's log10 coordinates
-        for xi, yi in zip([] if x is None else x, [] if y is None else y):
+        x, y = curve.getData()  # in the plot's coordinates (log10 on a log axis)
+        if x is None or len(x) == 0:
+            continue
+        xs = np.union1d(x, np.linspace(x[0], x[-1], 400))
+        for xi, yi in zip(xs, np.interp(xs, x, y)):
             point = box.mapViewToScene(QPointF(float(xi), float(yi)))
             hits += sum(r.contains(point) for r in rects)
     return hits
@@ -561,6 +565,23 @@ def test_mle_labels_go_where_the_kl_curves_leave_room(qtbot, snap2d, hug):
     labels_inside(view)
     gauss_label, gmm_label = (view.mle_lines[k].label.sceneBoundingRect() for k in ("kl_mle_gauss", "kl_mle_gmm"))
     assert not gauss_label.intersects(gmm_label)
+
+
+def test_mle_labels_avoid_the_line_between_two_far_points(qtbot, snap2d):
+    """Metrics are measured every few hundred steps, so a curve is a few points joined by lines: a
+    label between two points, on the line joining them, is crossed all the same."""
+    gauss = snap2d.metrics["kl_mle_gauss"]
+    steps = np.asarray(snap2d.metric_history["step"], dtype=float)
+    two = np.array([steps[0], steps[-1]])
+    history = {**snap2d.metric_history, "step": two, "kl_data_g": np.full(2, gauss * 1.6),
+               "kl_g_data": np.full(2, gauss * 100.0), "kl_data_g_floor": np.full(2, 1e-3),
+               "kl_g_data_floor": np.full(2, 1.5e-3)}
+    view = MetricsView()
+    view.show_snapshot(dataclasses.replace(snap2d, metric_history=history))
+    shown(view, qtbot, (600, 1000))
+    qtbot.wait(20)
+    view._place_mle_labels()
+    assert _points_under_labels(view, "kl", view.mle_lines.values()) == 0
 
 
 @pytest.mark.parametrize("hug", ["left", "right"])

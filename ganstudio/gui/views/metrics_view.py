@@ -88,11 +88,17 @@ def _runs_above(curve: pg.PlotDataItem, value: float, xa: float, xb: float) -> b
 
 
 def _points_in(x, y, rect: tuple[float, float, float, float], x0: float, y0: float, px_x: float, px_y: float) -> int:
-    """How many of a curve's points fall in `rect` (pixels from the plot's bottom-left corner)."""
+    """How much of a curve lies in `rect` (pixels from the plot's bottom-left corner): its points
+    there, plus the pixel columns of the rect that a line between two points crosses."""
     if x is None or len(x) == 0:
         return 0
-    u, w = (np.asarray(x) - x0) * px_x, (np.asarray(y) - y0) * px_y
-    return int(np.count_nonzero((u >= rect[0]) & (u <= rect[2]) & (w >= rect[1]) & (w <= rect[3])))
+    u, w = (np.asarray(x, dtype=float) - x0) * px_x, (np.asarray(y, dtype=float) - y0) * px_y
+    hits = int(np.count_nonzero((u >= rect[0]) & (u <= rect[2]) & (w >= rect[1]) & (w <= rect[3])))
+    if len(u) > 1:
+        cols = np.arange(math.ceil(max(rect[0], u[0])), math.floor(min(rect[2], u[-1])) + 1)
+        drawn = np.interp(cols, u, w)  # the curve's steps are increasing: the line drawn between its points
+        hits += int(np.count_nonzero((drawn >= rect[1]) & (drawn <= rect[3])))
+    return hits
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
