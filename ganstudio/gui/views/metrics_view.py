@@ -434,14 +434,14 @@ class MetricsView(QWidget):
                                            f"{value:.3g}")
         self._fit_labels(list(self.mle_lines.values()))
         self.widgets["kl"].setVisible(any(shown))
-        self._fit_decades("kl")
-        self._place_mle_labels()
+        if not self._fit_decades("kl"):  # a new range places the labels itself (sigYRangeChanged)
+            self._place_mle_labels()
 
     def _place_mle_labels(self, *_) -> None:
         """The fits' labels: the upper line's above it and the lower's below it where the curves
         allow. KL(P_data || P_G) falls through the fits' levels while G learns, so a fixed place
         was crossed by it."""
-        lines = sorted((line for line in self.mle_lines.values() if line.isVisible()), key=lambda line: -line.value())
+        lines = sorted(self.mle_lines.values(), key=lambda line: -line.value())
         self._place_clear("kl", lines, lambda i: (False, i == 0))
 
     def _place_jsd_label(self, *_) -> None:
@@ -496,9 +496,9 @@ class MetricsView(QWidget):
         if name in self._decades:
             self._label_decades(name, self._decades[name])
 
-    def _fit_decades(self, name: str) -> None:
+    def _fit_decades(self, name: str) -> bool:
         """Show the visible curves of a log plot between whole decades, so decade labels always
-        exist; label as many decades as the plot's height has room for."""
+        exist; label as many decades as the plot's height has room for. True if the range changed."""
         lows, highs = [], []
         for c in self.plots[name].listDataItems():
             if c.isVisible():
@@ -510,13 +510,15 @@ class MetricsView(QWidget):
             levels = [10.0 ** line.value() for line in self.mle_lines.values() if line.isVisible()]
             lows, highs = lows + levels, highs + levels
         if not lows:
-            return
+            return False
         lo, hi = math.floor(math.log10(min(lows))), math.ceil(math.log10(max(highs)))
         span = (lo, hi if hi > lo else lo + 1)
-        if span != self._decades.get(name):
-            self._decades[name] = span
-            self.plots[name].setYRange(*span, padding=0.1)  # room for the end labels
-            self._label_decades(name, span)
+        if span == self._decades.get(name):
+            return False
+        self._decades[name] = span
+        self.plots[name].setYRange(*span, padding=0.1)  # room for the end labels
+        self._label_decades(name, span)
+        return True
 
     def _label_decades(self, name: str, span: tuple[int, int]) -> None:
         height = self.plots[name].getViewBox().height()
