@@ -39,10 +39,16 @@ BARE_LOSSES = {
 
 def describe_model(config) -> str:
     """One line naming what is timed: the networks, the loss and what D trains with."""
-    d = f", D {config.layers} x {config.d_width}" if config.d_width != config.hidden else ""
-    extras = [f"R1 {config.r1_gamma:g}"] * (config.r1_gamma > 0) + [f"replay {config.d_replay}"] * (config.d_replay > 0)
-    return (f"{config.layers} x {config.hidden} {config.activation}{d}, {config.loss}"
-            f"{''.join(', ' + e for e in extras)}, batch {config.batch_size}, {config.d_steps} D : {config.g_steps} G")
+    parts = [f"{config.layers} x {config.hidden} {config.activation}"]
+    if config.d_width != config.hidden:
+        parts.append(f"D {config.layers} x {config.d_width}")
+    parts.append(config.loss)
+    if config.r1_gamma > 0:
+        parts.append(f"R1 {config.r1_gamma:g}")
+    if config.d_replay > 0:
+        parts.append(f"replay {config.d_replay}")
+    parts += [f"batch {config.batch_size}", f"{config.d_steps} D : {config.g_steps} G"]
+    return ", ".join(parts)
 
 
 def bare_loop(config, device: torch.device):
