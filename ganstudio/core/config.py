@@ -7,16 +7,14 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
+from .errors import ConfigError
+
 LOSSES = ("minimax", "nonsaturating", "lsgan", "wgan-gp", "hinge")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 NOISES = ("gaussian", "uniform")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu", "silu")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 LR_SCHEDULES = ("constant", "cosine", "linear")
-
-
-class ConfigError(ValueError):
-    """A bad key or value; the message names which and why, in one line."""
 
 
 @dataclass(frozen=True)

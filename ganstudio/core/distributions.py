@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 import torch
 
+from .errors import DataError
 from .grids import histogram, log_cell_probs_mixture, make_grid, smoothed_probs
 from .snapshot import Grid
 
@@ -21,10 +22,6 @@ GRID_1D = 1000  # cells of the 1D evaluation grid
 GRID_2D = 160  # cells per axis of the 2D display grid
 REFINE_2D = 3  # metrics use a grid this many times finer per axis
 DENSITY_SAMPLES = 10**6
-
-
-class DataError(ValueError):
-    """User data that cannot be trained on; the message says what is wrong and where."""
 
 
 class Distribution:
