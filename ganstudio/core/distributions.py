@@ -15,8 +15,7 @@ import numpy as np
 import torch
 
 from .errors import DataError
-from .grids import histogram, log_cell_probs_mixture, make_grid, smoothed_probs
-from .snapshot import Grid
+from .grids import Grid, histogram, log_cell_probs_mixture, make_grid, smoothed_probs
 
 GRID_1D = 1000  # cells of the 1D evaluation grid
 GRID_2D = 160  # cells per axis of the 2D display grid

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
+from .arrays import frozen
 from .models import Discriminator, Generator
-from .snapshot import frozen
 
 VIEW_SAMPLES = 600  # points drawn per frame (fixed noise, so each can be followed); 75 a mode on ring-8
 ARROW_SAMPLES = 120  # the first fake points also get the gradient of D (the 2D view draws them)

@@ -9,13 +9,45 @@ is narrower than a cell: evaluating the density at cell centres would be wrong.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from .snapshot import Grid
-
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The evaluation grid: 1D `n` bin centres over [lo, hi]; 2D `shape` (ny, nx) cells.
+
+    Densities on the grid are per unit length (1D) or area (2D); arrays on a 2D grid
+    have shape (ny, nx) with row i at y = ys[i] and column j at x = xs[j].
+    """
+
+    dim: int
+    xs: np.ndarray  # bin centres along x
+    ys: np.ndarray | None  # bin centres along y (2D only)
+    extent: tuple[float, ...]  # (x0, x1) or (x0, x1, y0, y1): the outer edges
+
+    @property
+    def cell(self) -> float:
+        """Length (1D) or area (2D) of one cell."""
+        dx = (self.extent[1] - self.extent[0]) / len(self.xs)
+        if self.dim == 1:
+            return dx
+        return dx * (self.extent[3] - self.extent[2]) / len(self.ys)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (len(self.xs),) if self.dim == 1 else (len(self.ys), len(self.xs))
+
+    def points(self) -> np.ndarray:
+        """Cell centres as an (n, dim) array, in row-major order of `shape`."""
+        if self.dim == 1:
+            return self.xs[:, None]
+        gx, gy = np.meshgrid(self.xs, self.ys)
+        return np.stack([gx.ravel(), gy.ravel()], axis=1)
 
 
 def make_grid(extent: tuple[float, ...], n: int) -> Grid:

@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 
+from .arrays import frozen
+
 LOSS_KEYS = ("d_loss", "g_loss", "g_grad_norm", "d_grad_norm")
 MAX_POINTS = 2000  # per curve handed to a view; longer runs are block-averaged
 
@@ -73,12 +75,12 @@ class History:
         return float(finite.mean()) if len(finite) else math.nan
 
     def losses(self) -> dict[str, np.ndarray]:
-        return {k: _readonly(v) for k, v in _decimate(self._losses.view()).items()}
+        return {k: frozen(v, np.float64) for k, v in _decimate(self._losses.view()).items()}
 
     def metrics(self) -> dict[str, np.ndarray]:
         if self._metrics is None:
-            return {"step": _readonly(np.empty(0))}
-        return {k: _readonly(v) for k, v in _decimate(self._metrics.view()).items()}
+            return {"step": frozen(np.empty(0), np.float64)}
+        return {k: frozen(v, np.float64) for k, v in _decimate(self._metrics.view()).items()}
 
     def state_dict(self) -> dict:
         return {"losses": self._losses.view(), "metrics": self._metrics.view() if self._metrics else None}
@@ -122,9 +124,3 @@ def _decimate(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def _nanmean(v: np.ndarray) -> float:
     finite = v[np.isfinite(v)]
     return float(finite.mean()) if len(finite) else math.nan
-
-
-def _readonly(a: np.ndarray) -> np.ndarray:
-    out = np.array(a, dtype=np.float64, copy=True)
-    out.setflags(write=False)
-    return out

@@ -15,12 +15,13 @@ import weakref
 import numpy as np
 import torch
 
+from .arrays import frozen
 from .distributions import Distribution
 from .grids import coarsen, histogram, smoothed_probs
 from .metrics import LOG2, divergences_from_logs, mode_metrics, optimal_discriminator, value_bound
 from .mle import fit_gaussian, fit_mixture
 from .models import sample_noise
-from .snapshot import Modes, frozen
+from .snapshot import Modes
 
 MODE_SAMPLES = 2500  # as in VEEGAN / PacGAN
 VALUE_SAMPLES = 10_000  # batch for the estimate of V(G, D)

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .grids import log_cell_probs_mixture
-from .snapshot import Grid
+from .grids import Grid, log_cell_probs_mixture
 
 
 @dataclass(frozen=True)

@@ -13,46 +13,7 @@ from typing import Mapping
 import numpy as np
 
 from .config import TrainConfig
-
-
-def frozen(a, dtype=np.float32) -> np.ndarray:
-    """A private read-only copy (views cannot change what the trainer or another view sees)."""
-    out = np.array(a, dtype=dtype, copy=True)
-    out.setflags(write=False)
-    return out
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The evaluation grid: 1D `n` bin centres over [lo, hi]; 2D `shape` (ny, nx) cells.
-
-    Densities on the grid are per unit length (1D) or area (2D); arrays on a 2D grid
-    have shape (ny, nx) with row i at y = ys[i] and column j at x = xs[j].
-    """
-
-    dim: int
-    xs: np.ndarray  # bin centres along x
-    ys: np.ndarray | None  # bin centres along y (2D only)
-    extent: tuple[float, ...]  # (x0, x1) or (x0, x1, y0, y1): the outer edges
-
-    @property
-    def cell(self) -> float:
-        """Length (1D) or area (2D) of one cell."""
-        dx = (self.extent[1] - self.extent[0]) / len(self.xs)
-        if self.dim == 1:
-            return dx
-        return dx * (self.extent[3] - self.extent[2]) / len(self.ys)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return (len(self.xs),) if self.dim == 1 else (len(self.ys), len(self.xs))
-
-    def points(self) -> np.ndarray:
-        """Cell centres as an (n, dim) array, in row-major order of `shape`."""
-        if self.dim == 1:
-            return self.xs[:, None]
-        gx, gy = np.meshgrid(self.xs, self.ys)
-        return np.stack([gx.ravel(), gy.ravel()], axis=1)
+from .grids import Grid
 
 
 @dataclass(frozen=True)

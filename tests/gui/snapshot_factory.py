@@ -19,7 +19,9 @@ from ganstudio.core.distributions import DISTRIBUTIONS, GaussianMixture
 from ganstudio.core.grids import coarsen, histogram, smoothed_probs
 from ganstudio.core.metrics import divergences_from_logs, mode_metrics, optimal_discriminator, value_bound
 from ganstudio.core.mle import fit_gaussian, fit_mixture
-from ganstudio.core.snapshot import Grid, Modes, Snapshot, frozen
+from ganstudio.core.arrays import frozen
+from ganstudio.core.grids import Grid
+from ganstudio.core.snapshot import Modes, Snapshot
 
 CRITIC_LOSSES = ("lsgan", "wgan-gp", "hinge")
 LOG2 = math.log(2.0)

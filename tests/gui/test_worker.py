@@ -183,7 +183,7 @@ def test_a_frame_drawn_non_finite_in_the_window_is_dropped_and_training_paused(m
     import numpy as np
 
     from ganstudio.core import remote
-    from ganstudio.core.snapshot import frozen
+    from ganstudio.core.arrays import frozen
 
     good = Trainer(load_preset("ring-8").config, eval_samples=4000).snapshot(full=True)
     bad = dataclasses.replace(good, fake=frozen(np.full_like(good.fake, np.inf)))
