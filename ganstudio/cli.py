@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from .core.config import DEVICES, ConfigError
-from .core.distributions import DataError
+from .core.config import DEVICES
+from .core.errors import ConfigError, DataError
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from .config import ConfigError
-from .distributions import get_distribution
+from .errors import ConfigError
+from .sources import get_distribution
 from .models import mlp
 from .presets import load_preset
 from .replay import FakeReplay

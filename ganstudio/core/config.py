@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from .errors import ConfigError
+from .sources import distribution_names, is_known_distribution
 
 LOSSES = ("minimax", "nonsaturating", "lsgan", "wgan-gp", "hinge")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -178,13 +179,9 @@ def _range(cfg: TrainConfig, key: str, lo: float, hi: float, lo_open: bool = Fal
 
 
 def _validate(cfg: TrainConfig) -> None:
-    from .distributions import is_known_distribution  # local: distributions imports nothing from here
-
     for key in field_names():
         _coerce(key, getattr(cfg, key), "config")
     if not is_known_distribution(cfg.distribution):
-        from .distributions import distribution_names
-
         raise ConfigError(f"distribution={cfg.distribution!r}: must be one of {', '.join(distribution_names())}")
     _choice(cfg, "loss", LOSSES)
     _choice(cfg, "optimizer", OPTIMIZERS)

@@ -1,13 +1,17 @@
-"""Reading user point data (CSV, NPY, NPZ) into a PointDataset, with errors that say where."""
+"""User point data: reading CSV, NPY and NPZ files into a PointDataset, with errors that say where."""
 
 from __future__ import annotations
 
 import csv
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from .distributions import DataError, PointDataset
+from .distributions import Distribution
+from .errors import DataError
+from .grids import histogram
 
 POINT_SUFFIXES = (".csv", ".txt", ".npy", ".npz")
 
@@ -64,3 +68,44 @@ def _read_csv(p: Path) -> np.ndarray:
     if not rows:
         raise DataError(f"{p}: no numeric rows")
     return np.array(rows)
+
+
+class PointDataset(Distribution):
+    """User points (N x 1 or N x 2); sampled uniformly with replacement, density estimated on the grid."""
+
+    def __init__(self, points: np.ndarray, name: str = "data", label: str = "Loaded data"):
+        pts = np.asarray(points, dtype=np.float64)
+        if pts.ndim == 1:
+            pts = pts[:, None]
+        if pts.ndim != 2 or pts.shape[1] not in (1, 2):
+            raise DataError(f"{name}: expected an N x 1 or N x 2 array of points, got shape {pts.shape}")
+        if len(pts) < 2:
+            raise DataError(f"{name}: need at least 2 points, got {len(pts)}")
+        bad = ~np.isfinite(pts).all(axis=1)
+        if bad.any():
+            raise DataError(f"{name}: row {int(np.argmax(bad))} is not a finite number")
+        self.name, self.label, self.dim = name, label, pts.shape[1]
+        self.points = pts.astype(np.float32)
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pad = 0.15 * np.maximum(hi - lo, 1e-3)
+        if self.dim == 1:
+            self.extent = (float(lo[0] - pad[0]), float(hi[0] + pad[0]))
+        else:  # square cells, so circles look circular
+            c, half = (lo + hi) / 2, float(np.max(hi - lo + 2 * pad)) / 2
+            self.extent = (c[0] - half, c[0] + half, c[1] - half, c[1] + half)
+        self._cache: dict[torch.device, torch.Tensor] = {}
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        dev = generator.device
+        if dev not in self._cache:
+            self._cache[dev] = torch.as_tensor(self.points, device=dev)
+        idx = torch.randint(len(self.points), (n,), generator=generator, device=dev)
+        return self._cache[dev][idx]
+
+    def _density_counts(self) -> tuple[np.ndarray, int]:
+        return histogram(self.points, self.metric_grid)
+
+    @cached_property
+    def moments(self) -> tuple[np.ndarray, float]:
+        mean = self.points.mean(axis=0).astype(np.float64)
+        return mean, max(float(np.sqrt(self.points.var(axis=0).mean())), 1e-6)

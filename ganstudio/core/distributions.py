@@ -1,4 +1,4 @@
-"""The reference distributions of DESIGN.md section 4, and user point data.
+"""The reference toy distributions: 1D and 2D Gaussian mixtures and sampled 2D toys.
 
 Every distribution samples on the device of the torch.Generator it is given, so a
 run is reproducible from one seed and data never round-trips through the CPU on a GPU.
@@ -14,7 +14,6 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from .errors import DataError
 from .grids import Grid, histogram, log_cell_probs_mixture, make_grid, smoothed_probs
 
 GRID_1D = 1000  # cells of the 1D evaluation grid
@@ -185,47 +184,6 @@ def _checkerboard(n: int, g: torch.Generator) -> torch.Tensor:
     return torch.stack([x, y], dim=1)
 
 
-class PointDataset(Distribution):
-    """User points (N x 1 or N x 2); sampled uniformly with replacement, density estimated on the grid."""
-
-    def __init__(self, points: np.ndarray, name: str = "data", label: str = "Loaded data"):
-        pts = np.asarray(points, dtype=np.float64)
-        if pts.ndim == 1:
-            pts = pts[:, None]
-        if pts.ndim != 2 or pts.shape[1] not in (1, 2):
-            raise DataError(f"{name}: expected an N x 1 or N x 2 array of points, got shape {pts.shape}")
-        if len(pts) < 2:
-            raise DataError(f"{name}: need at least 2 points, got {len(pts)}")
-        bad = ~np.isfinite(pts).all(axis=1)
-        if bad.any():
-            raise DataError(f"{name}: row {int(np.argmax(bad))} is not a finite number")
-        self.name, self.label, self.dim = name, label, pts.shape[1]
-        self.points = pts.astype(np.float32)
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
-        pad = 0.15 * np.maximum(hi - lo, 1e-3)
-        if self.dim == 1:
-            self.extent = (float(lo[0] - pad[0]), float(hi[0] + pad[0]))
-        else:  # square cells, so circles look circular
-            c, half = (lo + hi) / 2, float(np.max(hi - lo + 2 * pad)) / 2
-            self.extent = (c[0] - half, c[0] + half, c[1] - half, c[1] + half)
-        self._cache: dict[torch.device, torch.Tensor] = {}
-
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        dev = generator.device
-        if dev not in self._cache:
-            self._cache[dev] = torch.as_tensor(self.points, device=dev)
-        idx = torch.randint(len(self.points), (n,), generator=generator, device=dev)
-        return self._cache[dev][idx]
-
-    def _density_counts(self) -> tuple[np.ndarray, int]:
-        return histogram(self.points, self.metric_grid)
-
-    @cached_property
-    def moments(self) -> tuple[np.ndarray, float]:
-        mean = self.points.mean(axis=0).astype(np.float64)
-        return mean, max(float(np.sqrt(self.points.var(axis=0).mean())), 1e-6)
-
-
 def _ring(k: int = 8, radius: float = 2.0) -> np.ndarray:
     a = 2 * math.pi * np.arange(k) / k
     return radius * np.stack([np.cos(a), np.sin(a)], axis=1)
@@ -250,31 +208,3 @@ DISTRIBUTIONS: dict[str, Distribution] = {
         SampledToy("checkerboard", "Checkerboard", _checkerboard, (-4.5, 4.5, -4.5, 4.5)),
     ]
 }
-
-FILE_PREFIX = "file:"
-
-
-def distribution_names() -> list[str]:
-    return list(DISTRIBUTIONS)
-
-
-def is_known_distribution(name: str) -> bool:
-    return name in DISTRIBUTIONS or (name.startswith(FILE_PREFIX) and len(name) > len(FILE_PREFIX))
-
-
-def builtin_dimension(name: str) -> int | None:
-    """The dimension of a built-in distribution without loading anything; None for a data file."""
-    d = DISTRIBUTIONS.get(name)
-    return d.dim if d is not None else None
-
-
-def get_distribution(name: str) -> Distribution:
-    """The named reference distribution, or the points of a `file:PATH` data file."""
-    if name.startswith(FILE_PREFIX):
-        from .datafiles import load_points
-
-        return load_points(name[len(FILE_PREFIX):])
-    try:
-        return DISTRIBUTIONS[name]
-    except KeyError:
-        raise DataError(f"unknown distribution {name!r}; known: {', '.join(DISTRIBUTIONS)}") from None

@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ConfigError, TrainConfig
+from .config import TrainConfig
+from .errors import ConfigError
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 PRESET_DIR = RESOURCES / "presets"

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import ConfigError
+from .errors import ConfigError
 
 FORMAT = "ganstudio-session"
 VERSION = 1

@@ -19,14 +19,16 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from . import losses
 from .arrays import frozen
-from .config import ConfigError, TrainConfig
-from .distributions import Distribution, get_distribution
+from .config import TrainConfig
+from .errors import ConfigError
+from .distributions import Distribution
 from .frames import SEND_WEIGHTS_MAX, VIEW_SAMPLES, KeptOverlays, NetWeights, Scaling, latent_grid
 from .history import History
 from .measure import GridMeasurer
 from .models import Discriminator, Generator, sample_noise, set_activation
 from .replay import FakeReplay
 from .snapshot import Snapshot
+from .sources import get_distribution
 
 CHECKPOINT_EVERY = 100  # steps between copies of the last good weights
 HISTORY_EVERY_S = 0.25  # a cheap snapshot rebuilds the (block-averaged) loss history at most this often

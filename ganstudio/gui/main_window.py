@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.core.config import ConfigError, TrainConfig
-from ganstudio.core.distributions import builtin_dimension
+from ganstudio.core.sources import builtin_dimension
 from ganstudio.core.presets import load_preset, preset_names
 
 from . import dialogs
@@ -366,7 +366,8 @@ class MainWindow(QMainWindow):
     def load_points_file(self, path: str) -> bool:
         """Check the file here, so a bad one is refused before the trainer drops its networks."""
         from ganstudio.core.datafiles import load_points
-        from ganstudio.core.distributions import FILE_PREFIX, DataError
+        from ganstudio.core.errors import DataError
+        from ganstudio.core.sources import FILE_PREFIX
 
         try:
             load_points(path)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.core.config import ACTIVATIONS, LOSSES, LR_SCHEDULES, NOISES, OPTIMIZERS, TrainConfig, field_names
-from ganstudio.core.distributions import FILE_PREFIX
+from ganstudio.core.sources import FILE_PREFIX
 from ganstudio.core.replay import PUSH_PER_UPDATE, REPLAY_SHARE
 
 from .panels_widgets import GroupedComboBox, LogSpinBox

@@ -7,7 +7,10 @@ import pytest
 import torch
 from scipy.stats import norm
 
-from ganstudio.core.distributions import DISTRIBUTIONS, DataError, PointDataset, get_distribution
+from ganstudio.core.datafiles import PointDataset
+from ganstudio.core.distributions import DISTRIBUTIONS
+from ganstudio.core.errors import DataError
+from ganstudio.core.sources import get_distribution
 from ganstudio.core.grids import edges, make_grid
 from ganstudio.core.measure import divergences_of_estimate, estimate_log_probs, grid_divergences, noise_floor
 from ganstudio.core.metrics import divergences_from_logs
@@ -133,7 +136,7 @@ def test_grid_geometry():
 
 
 def test_builtin_dimension_without_loading():
-    from ganstudio.core.distributions import builtin_dimension, distribution_names, get_distribution
+    from ganstudio.core.sources import builtin_dimension, distribution_names
 
     for name in distribution_names():
         assert builtin_dimension(name) == get_distribution(name).dim

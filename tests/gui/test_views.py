@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from ganstudio.core.distributions import get_distribution
+from ganstudio.core.sources import get_distribution
 from ganstudio.core.presets import load_preset, preset_names
 from ganstudio.gui.views import DataView, MetricsView, TheoryPanel, View1D, View2D
 from ganstudio.gui.views.metrics_view import LOSS_REFERENCES
