@@ -7,7 +7,6 @@ series do not apply to the snapshot is hidden; NaN and inf are never drawn.
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -18,6 +17,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ganstudio.core.snapshot import Snapshot
 
 from . import style
+from .axis_ranges import EMPTY_DECADES, LABEL_SPACING_PX, decade_span, decade_ticks, nice_ceiling
+from .label_placement import LABEL_END, LABEL_ROOM, LABEL_START, Frame, Label, choose_places, grow_for_labels, \
+    runs_above, side_with_room
 
 LOG2 = math.log(2.0)
 
@@ -54,11 +56,8 @@ MLE_NAMES = {"kl_mle_gauss": "MLE Gaussian", "kl_mle_gmm": "MLE mixture"}  # on 
 MLE_SHORT = {"kl_mle_gauss": "Gaussian", "kl_mle_gmm": "mixture"}
 MIN_BODY_PX = 72  # a plot's curves get at least this height (three decade labels on a log axis)
 BOTTOM_AXIS_PX = 44  # the step values and label under the lowest plot
-EMPTY_DECADES = (-2, 0)  # the decades a log plot shows before it has data
-LABEL_SPACING_PX = 20  # a log axis labels a decade only every this many pixels: tick labels never overlap
 LABEL_ROOM_MAX = 0.25  # the loss plot's range grows to give a reference label room, up to this share of its height
 LABEL_CLEARANCE_PX = 3  # between such a label and the plot's edge (the axis's tick marks)
-LABEL_ROOM = 0.96  # a reference label starts at 2% of its plot's width (or ends at 98%): this share is its room
 
 # which plot each drawing step redraws
 PART_PLOTS = {"_show_losses": "loss", "_show_grads": "grad", "_show_jsd": "jsd", "_show_kl": "kl",
@@ -75,43 +74,6 @@ def _anchor_label(line: pg.InfiniteLine, anchor: tuple[int, int]) -> None:
 def _text_height(line: pg.InfiniteLine) -> float:
     """A reference label's text height in pixels (its box's blank margins may pass the plot's edge)."""
     return line.label.boundingRect().height() - 2 * line.label.textItem.document().documentMargin()
-
-
-def _runs_above(curve: pg.PlotDataItem, value: float, xa: float, xb: float) -> bool:
-    """Whether `curve` lies mostly above `value` between xa and xb (False where it has no points there)."""
-    x, y = curve.getData()
-    if x is None or len(x) == 0:
-        return False
-    y = y[(x >= xa) & (x <= xb)]
-    y = y[np.isfinite(y)]
-    return bool(len(y)) and float(np.median(y)) > value
-
-
-def _points_in(x, y, rect: tuple[float, float, float, float], x0: float, y0: float, px_x: float, px_y: float) -> int:
-    """How much of a curve lies in `rect` (pixels from the plot's bottom-left corner): its points
-    there, plus the pixel columns of the rect that a line between two points crosses."""
-    if x is None or len(x) == 0:
-        return 0
-    u, w = (np.asarray(x, dtype=float) - x0) * px_x, (np.asarray(y, dtype=float) - y0) * px_y
-    hits = int(np.count_nonzero((u >= rect[0]) & (u <= rect[2]) & (w >= rect[1]) & (w <= rect[3])))
-    if len(u) > 1:
-        cols = np.arange(math.ceil(max(rect[0], u[0])), math.floor(min(rect[2], u[-1])) + 1)
-        drawn = np.interp(cols, u, w)  # the curve's steps are increasing: the line drawn between its points
-        hits += int(np.count_nonzero((drawn >= rect[1]) & (drawn <= rect[3])))
-    return hits
-
-
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def nice_ceiling(x: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 x 10^k that is >= x (x > 0)."""
-    k = math.floor(math.log10(x))
-    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if m * 10.0 ** k >= x * (1 - 1e-12):
-            return m * 10.0 ** k
-    return 10.0 ** (k + 1)
 
 
 class MetricsView(QWidget):
@@ -195,7 +157,7 @@ class MetricsView(QWidget):
             # (pyqtgraph takes anchors[0] while the line is in the upper half of the plot, else anchors[1])
             anchors = [anchor, anchor]
             line = pg.InfiniteLine(pos=value, angle=0, pen=style.pen(colour, width=1.5, style="dash"),
-                                   label=text, labelOpts={"position": 0.98 if right else 0.02,
+                                   label=text, labelOpts={"position": LABEL_END if right else LABEL_START,
                                                           "color": style.COLORS.get(colour, colour),
                                                           "anchors": anchors, "fill": style.LABEL_FILL})
             line.setZValue(-1)  # under the curves: the label's pale ground keeps it legible but never hides data
@@ -451,45 +413,22 @@ class MetricsView(QWidget):
         self._place_clear("value", [self.value_min], lambda i: (False, True))
 
     def _place_clear(self, plot: str, lines: list[pg.InfiniteLine], usual) -> None:
-        """Put each reference label at an end of its line (left or right) and on a side (above or
-        below), choosing for all of a plot's labels together: no two overlapping where that can be
-        had, then the fewest curve points under them, then the places they have, then `usual(i)` =
-        (right, above) for the i-th line. A label's text never passes the plot's edge."""
+        """Put each reference label at an end of its line and on a side of it (choose_places), with
+        `usual(i)` = (right, above) the i-th line's usual place. A label's text never passes the
+        plot's edge."""
         box = self.plots[plot].getViewBox()
         (x0, x1), (y0, y1) = box.viewRange()
-        if x1 <= x0 or y1 <= y0 or box.width() <= 0 or box.height() <= 0:
-            return
-        px_x, px_y = box.width() / (x1 - x0), box.height() / (y1 - y0)
-        points = [c.getData() for c in self.plots[plot].listDataItems() if c.isVisible()]
+        frame = Frame(x0, x1, y0, y1, box.width(), box.height())
+        curves = [c.getData() for c in self.plots[plot].listDataItems() if c.isVisible()]
         lines = [line for line in lines if line.isVisible()]
-        choices = []  # per line: (right, above, rect in pixels from the bottom-left, its own cost)
-        for i, line in enumerate(lines):
-            full = line.label.boundingRect()
-            w, h, margin = full.width(), _text_height(line), (full.height() - _text_height(line)) / 2
-            v = (line.value() - y0) * px_y  # the line's height in pixels above the plot's bottom
-            options = []
-            for right, above in itertools.product((False, True), (True, False)):
-                bottom = v + margin if above else v - margin - h  # of the text; its blank margins may pass the edge
-                if bottom < 0 or bottom + h > box.height():
-                    continue
-                left = (LABEL_ROOM + 0.02) * box.width() - w if right else 0.02 * box.width()
-                rect = (left, bottom - margin, left + w, bottom + h + margin)  # with its pale ground
-                hits = sum(_points_in(x, y, rect, x0, y0, px_x, px_y) for x, y in points)
-                moved = (line.label.orthoPos > 0.5, line.label.anchors[0][1] == 1) != (right, above)
-                options.append((right, above, rect, (hits, int(moved), int(usual(i) != (right, above)))))
-            choices.append(options or [None])  # None: no room on either side; the label stays where it is
-
-        def cost(combo):
-            rects = [c[2] for c in combo if c is not None]
-            clashes = sum(_overlap(a, b) for a, b in itertools.combinations(rects, 2))
-            return (clashes, *(sum(c[3][k] for c in combo if c is not None) for k in range(3)))
-
-        best = min(itertools.product(*choices), key=cost)
-        for line, choice in zip(lines, best):
-            if choice is not None:
-                right, above = choice[0], choice[1]
-                line.label.setPosition(LABEL_ROOM + 0.02 if right else 0.02)
-                _anchor_label(line, (1 if right else 0, 1 if above else 0))
+        labels = [Label(value=line.value(), width=line.label.boundingRect().width(), text_height=_text_height(line),
+                        margin=(line.label.boundingRect().height() - _text_height(line)) / 2,
+                        right=line.label.orthoPos > 0.5, above=line.label.anchors[0][1] == 1, usual=usual(i))
+                  for i, line in enumerate(lines)]
+        for line, place in zip(lines, choose_places(labels, curves, frame)):
+            if place is not None:
+                line.label.setPosition(LABEL_END if place.right else LABEL_START)
+                _anchor_label(line, (1 if place.right else 0, 1 if place.above else 0))
 
     def _relabel(self, name: str) -> None:
         """A log plot's new height holds more or fewer decade labels."""
@@ -509,10 +448,9 @@ class MetricsView(QWidget):
         if name == "kl":
             levels = [10.0 ** line.value() for line in self.mle_lines.values() if line.isVisible()]
             lows, highs = lows + levels, highs + levels
-        if not lows:
+        span = decade_span(lows, highs)
+        if span is None:
             return False
-        lo, hi = math.floor(math.log10(min(lows))), math.ceil(math.log10(max(highs)))
-        span = (lo, hi if hi > lo else lo + 1)
         if span == self._decades.get(name):
             return False
         self._decades[name] = span
@@ -521,16 +459,7 @@ class MetricsView(QWidget):
         return True
 
     def _label_decades(self, name: str, span: tuple[int, int]) -> None:
-        height = self.plots[name].getViewBox().height()
-        room = max(2, int(height // LABEL_SPACING_PX)) if height > 0 else 6
-        decades = range(span[0], span[1] + 1)
-        step = max(1, math.ceil((len(decades) - 1) / (room - 1)))  # the lowest and the highest, at least
-        major = [(k, f"{10.0 ** k:g}") for k in decades if (k - span[0]) % step == 0]
-        inside = [(k, m) for k in decades for m in range(2, 10) if k + math.log10(m) < span[1]]
-        # a short range also labels 2x and 5x, where three labels a decade fit
-        label = len(decades) <= 3 and 3 * (len(decades) - 1) <= room - 1
-        minor = [(k + math.log10(m), f"{m * 10.0 ** k:g}" if label and m in (2, 5) else "") for k, m in inside]
-        self.plots[name].getAxis("left").setTicks([major, minor])
+        self.plots[name].getAxis("left").setTicks(decade_ticks(span, self.plots[name].getViewBox().height()))
 
     def _label_bottom_plot(self) -> None:
         """Step values and the axis label only under the lowest visible plot: the others share it."""
@@ -579,7 +508,7 @@ class MetricsView(QWidget):
         plot = box.sceneBoundingRect()
         xa = x0 + (rect.left() - plot.left()) / plot.width() * (x1 - x0)
         xb = x0 + (rect.right() - plot.left()) / plot.width() * (x1 - x0)
-        return _runs_above(self.curves[f"{who}_loss"], line.value(), xa, xb)
+        return runs_above(*self.curves[f"{who}_loss"].getData(), line.value(), xa, xb)
 
     def _fit_loss_range(self, *_) -> None:
         """The loss plot's y range: its curves and reference lines, grown where a line runs along an
@@ -595,15 +524,9 @@ class MetricsView(QWidget):
         if hi - lo < 1e-9:
             lo, hi = lo - 0.5, hi + 0.5
         x0, x1 = box.viewRange()[0]
-        below = {who: self._free_side_below(who, line, x0, x1) for who, line in lines}
-        for _ in range(6):  # room added at one edge shrinks what the other has: converge
-            for who, line in lines:
-                share = min(LABEL_ROOM_MAX, (_text_height(line) + LABEL_CLEARANCE_PX) / box.height())
-                v = line.value()
-                if below[who]:  # (v - lo) must be `share` of (hi - lo)
-                    lo = min(lo, (v - share * hi) / (1 - share))
-                else:
-                    hi = max(hi, (v - share * lo) / (1 - share))
+        lo, hi = grow_for_labels(lo, hi, [
+            (line.value(), min(LABEL_ROOM_MAX, (_text_height(line) + LABEL_CLEARANCE_PX) / box.height()),
+             self._free_side_below(who, line, x0, x1)) for who, line in lines])
         box.enableAutoRange(axis="y", enable=False)
         box.setYRange(lo, hi, padding=0.04)
 
@@ -616,14 +539,9 @@ class MetricsView(QWidget):
         if y1 <= y0:
             return
         self._labels_placed = True
-        px = box.height() / (y1 - y0)
         for who, line in self.loss_refs.items():
-            v, need = line.value(), _text_height(line)
-            below = self._free_side_below(who, line, x0, x1)
-            if below and (v - y0) * px < need:
-                below = False
-            elif not below and (y1 - v) * px < need:
-                below = True
+            below = side_with_room(self._free_side_below(who, line, x0, x1), line.value(), y0, y1, box.height(),
+                                   _text_height(line))
             _anchor_label(line, (1 if line.label.anchors[0][0] == 1 else 0, 0 if below else 1))
 
     def _show_value(self, snap: Snapshot) -> None:
