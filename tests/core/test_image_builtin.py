@@ -130,6 +130,32 @@ def test_rasterise_matches_the_distance_to_a_densely_sampled_segment():
         np.testing.assert_allclose(images[i], expected, atol=1e-3)
 
 
+def test_affine_maps_stay_within_the_stated_ranges():
+    matrix, shift = strokes.affine(5000, np.random.default_rng(0))
+    det = np.linalg.det(matrix)
+    assert (det < 0).all()  # glyph y points up, pixel y points down
+    scale = np.linalg.norm(matrix[:, :, 1], axis=1)  # image of (0, 1): scale * sqrt(1 + slant^2)
+    width = np.linalg.norm(matrix[:, :, 0], axis=1)  # image of (1, 0): aspect * scale
+    height = -det / width  # = scale, since det = -aspect * scale^2
+    slant = np.sqrt(np.maximum((scale / height) ** 2 - 1.0, 0.0))
+    lo, hi = strokes.SCALE
+    assert (height > lo * strokes.GLYPH_PX - 1e-9).all() and (height < hi * strokes.GLYPH_PX + 1e-9).all()
+    assert (slant <= max(abs(v) for v in strokes.SLANT) + 1e-9).all()
+    assert np.abs(shift - strokes.SIZE / 2).max() <= strokes.SHIFT_PX
+    # The rotation turns the glyph's up direction by at most the stated angle plus the slant's lean.
+    up = matrix[:, :, 1] * np.array([1.0, -1.0])
+    lean = np.degrees(np.abs(np.arctan2(up[:, 0], up[:, 1])))
+    assert lean.max() <= strokes.ROTATION_DEG[1] + np.degrees(np.arctan(max(map(abs, strokes.SLANT)))) + 1e-9
+
+
+def test_digits_28_ink_is_centred(digits28):
+    ink = digits28.images[:, 0].astype(np.float64)
+    rows = (ink.sum(axis=2) * (np.arange(28) + 0.5)).sum(axis=1) / ink.sum(axis=(1, 2))
+    cols = (ink.sum(axis=1) * (np.arange(28) + 0.5)).sum(axis=1) / ink.sum(axis=(1, 2))
+    assert abs(rows.mean() - 14) < 1.0 and abs(cols.mean() - 14) < 1.0
+    assert np.abs(rows - 14).max() < 6 and np.abs(cols - 14).max() < 6
+
+
 def test_every_stroke_passes_through_its_control_points():
     for digit, variants in strokes.VARIANTS.items():
         for variant in variants:
