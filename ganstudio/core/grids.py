@@ -153,3 +153,13 @@ def coarsen(a: np.ndarray, factor: int) -> np.ndarray:
         return a.reshape(-1, factor).sum(axis=1)
     ny, nx = a.shape
     return a.reshape(ny // factor, factor, nx // factor, factor).sum(axis=(1, 3))
+
+
+def highest_density_level(density: np.ndarray, cell: float, mass: float) -> float | None:
+    """The density level whose superset {x : p(x) >= level} holds `mass` of the probability: the
+    contour of the smallest region with that mass.  None when the grid's cells hold less than
+    `mass` in all, as when the region reaches past the grid."""
+    d = np.sort(np.nan_to_num(np.asarray(density, dtype=float).ravel(), nan=0.0))[::-1]
+    held = np.cumsum(d) * cell
+    i = int(np.searchsorted(held, mass))
+    return float(d[i]) if i < len(d) and d[i] > 0 else None

@@ -24,7 +24,7 @@ from .errors import ConfigError
 from .distributions import Distribution
 from .frames import SEND_WEIGHTS_MAX, VIEW_SAMPLES, KeptOverlays, NetWeights, Scaling, latent_grid
 from .history import History
-from .measure import GridMeasurer
+from .grid_measure import GridMeasurer
 from .models import Discriminator, Generator, sample_noise, set_activation
 from .replay import FakeReplay
 from .snapshot import Snapshot
@@ -113,8 +113,7 @@ class Trainer:
     def _set_input_scale(self) -> None:
         """What the networks see: standardised data (x - mean) / std, or the data as it is."""
         mean, scale = self.dist.moments if self.config.normalize else (np.zeros(self.dist.dim), 1.0)
-        self._shift = torch.as_tensor(mean, dtype=torch.float32, device=self.device)
-        self._scale = float(scale)
+        self.scaling = Scaling(torch.as_tensor(mean, dtype=torch.float32, device=self.device), float(scale))
 
     def _make_optimizers(self) -> None:
         cfg = self.config
@@ -147,25 +146,13 @@ class Trainer:
         self.latent_view = frozen(self.fixed_z.cpu().numpy())  # one array for all snapshots: unchanged, it is not re-sent
         self._latent_grid = latent_grid(cfg.noise_dim, cfg.noise, self.device)
 
-    # ------------------------------------------------------------ data spaces
-    def to_net(self, x: torch.Tensor) -> torch.Tensor:
-        """Data space -> the standardised space the networks work in."""
-        return (x - self._shift) / self._scale
-
-    def to_data(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self._scale + self._shift
-
-    @property
-    def scaling(self) -> Scaling:
-        return Scaling(self._shift, self._scale)
-
     @property
     def shown_generator(self) -> torch.nn.Module:
         """The averaged generator when g_ema is on (it is what gets measured), else G."""
         return self.G_avg.module if self.G_avg is not None else self.G
 
     def _real_batch(self, n: int) -> torch.Tensor:
-        return self.to_net(self.dist.sample(n, self.rng))
+        return self.scaling.to_net(self.dist.sample(n, self.rng))
 
     def _noise(self, n: int) -> torch.Tensor:
         return sample_noise(n, self.config.noise_dim, self.config.noise, self.rng)
@@ -390,11 +377,6 @@ class Trainer:
         also fills per-distribution caches (MLE fits, the noise floor): seconds, once."""
         return self._last_full is not None
 
-    def d_output(self, x_data: torch.Tensor) -> torch.Tensor:
-        """D(x) shown to the user: a probability for the log losses, the raw score otherwise."""
-        out = self.D(self.to_net(x_data))
-        return torch.sigmoid(out) if self.config.uses_probability else out
-
     def snapshot(self, full: bool = True, overlays: bool = True, draw: bool = True) -> Snapshot:
         """Immutable arrays for the views; `full` also recomputes grid densities and metrics.
 
@@ -486,13 +468,9 @@ class NetworkCopy:
 
     def __init__(self, trainer: Trainer) -> None:
         self.config, self.device, self.step_count = trainer.config, trainer.device, trainer.step_count
-        self._shift, self._scale = trainer._shift, trainer._scale
+        self.scaling = trainer.scaling
         self.shown_generator = copy.deepcopy(trainer.shown_generator)
         self.D = copy.deepcopy(trainer.D)
-
-    to_net = Trainer.to_net
-    to_data = Trainer.to_data
-    d_output = Trainer.d_output
 
 
 def _active(train_d: bool, train_g: bool) -> list[str]:

@@ -12,8 +12,8 @@ from ganstudio.core.distributions import DISTRIBUTIONS
 from ganstudio.core.errors import DataError
 from ganstudio.core.sources import get_distribution
 from ganstudio.core.grids import edges, make_grid
-from ganstudio.core.measure import divergences_of_estimate, estimate_log_probs, grid_divergences, noise_floor
-from ganstudio.core.metrics import divergences_from_logs
+from ganstudio.core.divergences import divergences_from_logs, divergences_of_estimate
+from ganstudio.core.grid_measure import estimate_log_probs, grid_divergences, noise_floor
 
 
 @pytest.mark.parametrize("name", list(DISTRIBUTIONS))

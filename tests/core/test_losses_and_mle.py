@@ -10,7 +10,7 @@ from scipy.stats import norm
 
 from ganstudio.core import losses
 from ganstudio.core.distributions import DISTRIBUTIONS
-from ganstudio.core.measure import mle_baselines
+from ganstudio.core.grid_measure import mle_baselines
 from ganstudio.core.mle import fit_gaussian, fit_mixture
 
 

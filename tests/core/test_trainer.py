@@ -81,21 +81,21 @@ def test_activation_seed_and_standardisation_apply_in_place():
         t.step()
     g, d = weights(t.G), weights(t.D)
     x = torch.tensor([[0.5, -1.0]], device=t.device)
-    before = t.to_net(x)
+    before = t.scaling.to_net(x)
     msgs = t.apply_config(t.config.replace(activation="tanh", seed=7, normalize=not t.config.normalize))
     assert t.step_count == 10 and same(weights(t.G), g) and same(weights(t.D), d)
     assert not any("rebuilt" in m for m in msgs) and len(msgs) == 3
     for net in (t.G, t.D, t.G_avg.module):
         kinds = {type(m) for m in net.modules()} - {torch.nn.Sequential, torch.nn.Linear, type(net)}
         assert kinds == {torch.nn.Tanh}
-    assert not torch.allclose(t.to_net(x), before)  # the networks see the data on the other scale
+    assert not torch.allclose(t.scaling.to_net(x), before)  # the networks see the data on the other scale
     draws = torch.Generator(device=t.device).manual_seed(7)
     assert torch.equal(t.rng.get_state(), draws.get_state())  # the next batches come from the new seed
     t.step()
     assert t.step_count == 11
     t.reset()  # Reset starts the networks of the new seed, with its activation and scale
     fresh = Trainer(t.config, eval_samples=20_000)
-    assert t.step_count == 0 and same(weights(t.G), weights(fresh.G)) and torch.equal(t.to_net(x), fresh.to_net(x))
+    assert t.step_count == 0 and same(weights(t.G), weights(fresh.G)) and torch.equal(t.scaling.to_net(x), fresh.scaling.to_net(x))
 
 
 def test_optimizer_switch_keeps_weights():

@@ -17,7 +17,8 @@ from scipy.special import ndtr, ndtri
 from ganstudio.core.config import TrainConfig
 from ganstudio.core.distributions import DISTRIBUTIONS, GaussianMixture
 from ganstudio.core.grids import coarsen, histogram, smoothed_probs
-from ganstudio.core.metrics import divergences_from_logs, mode_metrics, optimal_discriminator, value_bound
+from ganstudio.core.divergences import divergences_from_logs, optimal_discriminator, value_bound
+from ganstudio.core.modes import mode_metrics
 from ganstudio.core.mle import fit_gaussian, fit_mixture
 from ganstudio.core.arrays import frozen
 from ganstudio.core.grids import Grid

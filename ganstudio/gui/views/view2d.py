@@ -13,7 +13,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QLabel, QSizePolicy, QWidget
 
-from ganstudio.core.metrics import highest_density_level
+from ganstudio.core.grids import highest_density_level
 from ganstudio.core.snapshot import Snapshot
 from ganstudio.core.frames import ARROW_SAMPLES
 

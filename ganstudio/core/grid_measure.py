@@ -1,4 +1,4 @@
-"""Grid densities and the metrics of DESIGN.md section 1, measured on a trainer's current state.
+"""A trainer's current state measured on its distribution's grid: P_G, D, D*, V(G, D), the divergences, modes.
 
 P_data is discretised exactly (mixtures) or from 10^6 samples; P_G from `eval_samples`
 generator samples. Both live on the same fine metric grid plus an outside cell, so the
@@ -9,17 +9,20 @@ holds exactly on the displayed numbers.
 
 from __future__ import annotations
 
-import math
 import weakref
+from typing import Protocol
 
 import numpy as np
 import torch
 
 from .arrays import frozen
+from .config import TrainConfig
 from .distributions import Distribution
+from .frames import Scaling
 from .grids import coarsen, histogram, smoothed_probs
-from .metrics import LOG2, divergences_from_logs, mode_metrics, optimal_discriminator, value_bound
+from .divergences import divergences_from_logs, divergences_of_estimate, optimal_discriminator, value_bound
 from .mle import fit_gaussian, fit_mixture
+from .modes import mode_metrics
 from .models import sample_noise
 from .snapshot import Modes
 
@@ -31,7 +34,6 @@ CHUNK = 4096  # points per network call when measuring: all 20,000 at once held 
 
 _mle_cache: "weakref.WeakKeyDictionary[Distribution, dict]" = weakref.WeakKeyDictionary()
 _floor_cache: "weakref.WeakKeyDictionary[Distribution, dict]" = weakref.WeakKeyDictionary()
-_data_cache: "weakref.WeakKeyDictionary[Distribution, dict]" = weakref.WeakKeyDictionary()
 _display_cache: "weakref.WeakKeyDictionary[Distribution, np.ndarray]" = weakref.WeakKeyDictionary()
 
 
@@ -85,47 +87,6 @@ def grid_divergences(dist: Distribution, samples: np.ndarray) -> dict[str, float
     return divergences_of_estimate(dist, *estimate_log_probs(samples, dist))
 
 
-def divergences_of_estimate(dist: Distribution, raw: np.ndarray, smooth: np.ndarray) -> dict[str, float]:
-    """Entropies, cross-entropy, both KLs and JSD against P_data, all from one estimate of Q.
-
-    KL(P_data || Q) and H(P_data, Q) need Q > 0 wherever P_data has mass: they use the
-    lightly smoothed estimate. JSD, KL(Q || P_data) and H(Q) use the raw one.  The sums are
-    `divergences_from_logs`'s, arranged so that a measurement touches P_data's cells once
-    per distribution (`_data_side`) and the raw estimate's few thousand non-empty cells.
-    """
-    side = _data_side(dist)
-    log_p, p_s, on_p = dist.log_cell_probs, side["p_s"], side["on_p"]
-    h_pq = -float(p_s @ smooth[on_p])
-    on_q = np.flatnonzero(raw > -np.inf)
-    lq, lp = raw[on_q], log_p[on_q]
-    q, p_on_q = np.exp(lq), np.exp(lp)
-    log_m = np.logaddexp(lp, lq) - LOG2  # M = (P + Q) / 2
-    # JSD's P_data half: a cell that Q leaves empty adds p log 2; the others need M.
-    both = p_on_q > 0
-    p_half = LOG2 * (side["mass"] - float(p_on_q[both].sum())) + float(p_on_q[both] @ (lp[both] - log_m[both]))
-    q_half = float(q @ (lq - log_m))
-    log_cell = math.log(dist.metric_grid.cell)
-    return {
-        "entropy_data": side["entropy"] + log_cell,
-        "cross_entropy": h_pq + log_cell,
-        "kl_data_g": max(h_pq - side["entropy"], 0.0),
-        "kl_g_data": max(float(q @ (lq - lp)), 0.0),
-        "entropy_g": -float(q @ lq) + log_cell,
-        "jsd": min(max(0.5 * p_half + 0.5 * q_half, 0.0), LOG2),
-    }
-
-
-def _data_side(dist: Distribution) -> dict:
-    """P_data's support on the metric grid, its probabilities, total mass and entropy: fixed per distribution."""
-    if dist not in _data_cache:
-        p = np.exp(dist.log_cell_probs)
-        on_p = np.flatnonzero(p > 0)
-        p_s = p[on_p]
-        _data_cache[dist] = {"on_p": on_p, "p_s": p_s, "mass": float(p_s.sum()),
-                             "entropy": -float(p_s @ dist.log_cell_probs[on_p])}
-    return _data_cache[dist]
-
-
 def data_cells(dist: Distribution) -> np.ndarray:
     """P_data's probabilities summed onto the display grid's cells (without the outside cell)."""
     if dist not in _display_cache:
@@ -142,12 +103,33 @@ def noise_floor(dist: Distribution, n: int) -> dict[str, float]:
     return cache[n]
 
 
+class MeasuredNets(Protocol):
+    """What a measurement reads of a trainer (or of a copy of its networks)."""
+
+    config: TrainConfig
+    device: torch.device
+    step_count: int
+    scaling: Scaling
+    D: torch.nn.Module
+
+    @property
+    def shown_generator(self) -> torch.nn.Module: ...
+
+
+def d_shown(nets: MeasuredNets, x_data: torch.Tensor) -> torch.Tensor:
+    """D(x) shown to the user: a probability for the log losses, the raw score otherwise."""
+    out = nets.D(nets.scaling.to_net(x_data))
+    return torch.sigmoid(out) if nets.config.uses_probability else out
+
+
 class GridMeasurer:
+    """Measures a generator and discriminator on one distribution's grids."""
+
     def __init__(self, dist: Distribution, eval_samples: int):
         self.dist = dist
         self.eval_samples = eval_samples
 
-    def generator_samples(self, trainer, n: int) -> np.ndarray:
+    def generator_samples(self, trainer: MeasuredNets, n: int) -> np.ndarray:
         """n samples of the shown generator in data space, from noise fixed by EVAL_SEED."""
         cfg = trainer.config
         g = torch.Generator(device=trainer.device).manual_seed(EVAL_SEED)
@@ -157,11 +139,11 @@ class GridMeasurer:
         with torch.no_grad():
             for start in range(0, n, CHUNK):
                 z = sample_noise(min(CHUNK, n - start), cfg.noise_dim, cfg.noise, g)
-                out.append(trainer.to_data(G(z)))
+                out.append(trainer.scaling.to_data(G(z)))
         G.train()
         return torch.cat(out).cpu().numpy()
 
-    def measure(self, trainer) -> dict:
+    def measure(self, trainer: MeasuredNets) -> dict:
         dist, cfg = self.dist, trainer.config
         notes: list[str] = []
         samples = self.generator_samples(trainer, self.eval_samples)
@@ -185,12 +167,12 @@ class GridMeasurer:
         grid = dist.display_grid
         with torch.no_grad():
             pts = torch.as_tensor(grid.points(), dtype=torch.float32, device=trainer.device)
-            d_grid = torch.cat([trainer.d_output(chunk) for chunk in pts.split(CHUNK)]).cpu().numpy().reshape(grid.shape)
+            d_grid = torch.cat([d_shown(trainer, chunk) for chunk in pts.split(CHUNK)]).cpu().numpy().reshape(grid.shape)
             if cfg.uses_probability:
                 real = torch.as_tensor(dist.reference_samples(VALUE_SAMPLES, seed=EVAL_SEED + 2), device=trainer.device)
                 fake = torch.as_tensor(samples[:VALUE_SAMPLES], device=trainer.device)
-                v = (torch.nn.functional.logsigmoid(trainer.D(trainer.to_net(real))).mean()
-                     + torch.nn.functional.logsigmoid(-trainer.D(trainer.to_net(fake))).mean())
+                v = (torch.nn.functional.logsigmoid(trainer.D(trainer.scaling.to_net(real))).mean()
+                     + torch.nn.functional.logsigmoid(-trainer.D(trainer.scaling.to_net(fake))).mean())
                 metrics["value"] = float(v)
             else:
                 notes.append(f"{cfg.loss}: D is a critic/score, not a probability, so V(G,D) is not estimated "

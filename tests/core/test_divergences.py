@@ -1,4 +1,4 @@
-"""The discrete information measures against scipy, and their identities."""
+"""The discrete information measures against scipy, their identities, density levels and mode metrics."""
 
 import math
 
@@ -9,17 +9,17 @@ from hypothesis import strategies as st
 from scipy.special import rel_entr
 from scipy.stats import entropy as sp_entropy
 
-from ganstudio.core.metrics import (
+from ganstudio.core.divergences import (
     cross_entropy,
     divergences_from_logs,
     entropy,
-    highest_density_level,
     js_divergence,
     kl_divergence,
-    mode_metrics,
     optimal_discriminator,
     value_bound,
 )
+from ganstudio.core.grids import highest_density_level
+from ganstudio.core.modes import mode_metrics
 
 
 def prob_vectors(n_min=2, n_max=12):
