@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
 from .core.config import DEVICES
 from .core.errors import ConfigError, DataError
 
@@ -201,18 +203,18 @@ def cmd_train(args) -> int:
     writable_path(args.save, "--save")
     trainer, preset_name, steps = resolve_run(args)
     start_step = trainer.step_count
-    progress = Progress(steps, enabled=not args.quiet)
+    # redrawn at most 5 times a second on a terminal, a line every 5 s into a log file
+    tty = sys.stderr.isatty()
     t0 = time.perf_counter()
-    try:
-        for i in range(steps):
-            trainer.step()
-            progress.update(i + 1)
-    except NonFiniteError as exc:
-        progress.close()
-        print(f"error: training diverged: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    with tqdm(total=steps, unit="step", disable=args.quiet, file=sys.stderr, mininterval=0.2 if tty else 5.0,
+              ascii=not tty, dynamic_ncols=True) as bar:
+        try:
+            trainer.train(steps, on_step=lambda done: bar.update(1))
+        except NonFiniteError as exc:
+            bar.close()
+            print(f"error: training diverged: {exc}", file=sys.stderr)
+            return EXIT_FAILED
     elapsed = time.perf_counter() - t0
-    progress.close()
 
     snap = trainer.snapshot(full=True)
     keys = ("d_loss", "g_loss", "jsd", "jsd_floor", "kl_data_g", "kl_g_data", "entropy_data", "cross_entropy",
@@ -274,28 +276,3 @@ def cmd_bench(args) -> int:
     if args.json:
         write_output(args.json, json.dumps(report, indent=2) + "\n", "--json")
     return 0
-
-
-class Progress:
-    """A one-line progress bar with steps/s on stderr, redrawn at most 5 times a second."""
-
-    def __init__(self, total: int, enabled: bool = True, width: int = 30):
-        self.total, self.enabled, self.width = total, enabled, width
-        self.t0 = self.last = time.perf_counter()
-        self.tty = sys.stderr.isatty()
-
-    def update(self, done: int) -> None:
-        now = time.perf_counter()
-        if not self.enabled or (now - self.last < (0.2 if self.tty else 5.0) and done < self.total):
-            return
-        self.last = now
-        rate = done / (now - self.t0) if now > self.t0 else 0.0
-        filled = int(self.width * done / max(self.total, 1))
-        bar = "#" * filled + "-" * (self.width - filled)
-        eta = (self.total - done) / rate if rate > 0 else 0.0
-        line = f"[{bar}] {done}/{self.total} steps  {rate:6.1f} steps/s  eta {eta:5.1f} s"
-        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.enabled and self.tty:
-            print(file=sys.stderr)

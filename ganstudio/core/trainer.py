@@ -158,6 +158,16 @@ class Trainer:
         return sample_noise(n, self.config.noise_dim, self.config.noise, self.rng)
 
     # ---------------------------------------------------------------- training
+    def train(self, steps: int, measure_every: int = 0, on_step: Callable[[int], None] | None = None) -> None:
+        """`steps` iterations, headless. With `measure_every`, a grid measurement after every that many
+        (a point on the metric curves) except the last; `on_step(done)` after each iteration."""
+        for done in range(1, steps + 1):
+            self.step()
+            if measure_every and done % measure_every == 0 and done < steps:
+                self.snapshot(full=True)
+            if on_step is not None:
+                on_step(done)
+
     def step(self, train_d: bool = True, train_g: bool = True) -> dict[str, float]:
         """One iteration: d_steps D updates, then g_steps G updates (either block may be frozen)."""
         cfg = self.config
