@@ -1,4 +1,4 @@
-"""The command line of DESIGN.md section 3: headless commands on the same core as the GUI.
+"""The command line: headless commands (presets, train, render, bench) on the same core as the GUI.
 
 Errors a user can make (a bad key, value, preset or file) print one line on stderr
 and exit with status 2, never a traceback.

@@ -1,9 +1,9 @@
 """The moving part of a frame: G over the followed noise and the latent grid, and D's gradient there.
 
-These are a frame's only network passes, made up to 30 times a second.  Made in the training
-process they took 5-8% of its time (bench/RESULTS.md), so the live window's frames may carry the
-networks' weights instead (`NetWeights`, one copy to the host) and the window's process draws
-them with `WeightsDrawer`: the same `draw_samples` on its own CPU copies of the networks.
+These are a frame's only network passes, made up to 30 times a second.  So that they take
+nothing from training, the live window's frames may carry the networks' weights instead
+(`NetWeights`, one copy to the host) and the window's process draws them with `WeightsDrawer`:
+the same `draw_samples` on its own CPU copies of the networks.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ MODE_SAMPLES = 2500  # as in VEEGAN / PacGAN
 VALUE_SAMPLES = 10_000  # batch for the estimate of V(G, D)
 MLE_SAMPLES = 20_000
 EVAL_SEED = 2024
-CHUNK = 4096  # points per network call when measuring: all 20,000 at once held ~40 MB of activations for a moment
+CHUNK = 4096  # points per network call when measuring, so a measurement holds a few MB of activations at a time
 
 _mle_cache: "weakref.WeakKeyDictionary[Distribution, dict]" = weakref.WeakKeyDictionary()
 _floor_cache: "weakref.WeakKeyDictionary[Distribution, dict]" = weakref.WeakKeyDictionary()

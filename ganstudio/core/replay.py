@@ -3,8 +3,8 @@
 A collapsed G hops to wherever the current D is highest; D then marks only that spot as fake
 and forgets the path behind it, so the point circles the ring without stopping. With part of each
 D batch drawn from where G has been, D keeps that path low, and the modes G has left stand out as
-D's highest points. With a D wider than G and the hinge loss the point then rests on one, which
-the mode-collapse preset shows (bench/RESULTS.md, twelfth and thirteenth mode-collapse passes).
+D's highest points. With a D wider than G and the hinge loss the point then rests on one: the
+mode-collapse preset's set-up.
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ import torch
 def configure_threads() -> int:
     """One intra-op thread unless GANSTUDIO_THREADS says otherwise.
 
-    The toy networks are too small for intra-op parallelism to pay: on a 2-core machine
-    a second thread spin-waits against the GUI thread and training ran 2-7 times slower
-    (measured with `ganstudio bench`). The GPU path is unaffected.
+    The toy networks are too small for intra-op parallelism to pay: on a machine with few cores
+    a second thread spin-waits against the GUI thread and slows training down. The GPU path is
+    unaffected.
     """
     n = int(os.environ.get("GANSTUDIO_THREADS", "1"))
     torch.set_num_threads(max(1, n))
