@@ -7,17 +7,21 @@ LoadCancelled; it never returns part of a set.
 from __future__ import annotations
 
 import gzip
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
 from ..errors import DataError
 from .convert import conform, to_unit_nchw
 from .imageset import ImageSet
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
@@ -287,6 +291,9 @@ def _load_folder(p: Path, size: tuple[int, int] | None, channels: int | None,
                  progress: Progress | None, cancel: Cancel | None) -> ImageSet:
     from PIL import Image  # Pillow is needed only for folders of pictures
 
+    # What Pillow raises for files it cannot decode: unknown or truncated data, bad headers, huge sizes.
+    unreadable = (OSError, ValueError, SyntaxError, EOFError, struct.error, Image.DecompressionBombError)
+
     top = _pictures(p, recursive=False)
     classes = [(d.name, _pictures(d, recursive=True)) for d in sorted(p.iterdir())
                if d.is_dir() and not d.name.startswith(".")]
@@ -308,7 +315,7 @@ def _load_folder(p: Path, size: tuple[int, int] | None, channels: int | None,
             with Image.open(f) as im:
                 modes.append(im.mode)
                 shapes.append((im.height, im.width))
-        except Exception as exc:  # Pillow's decoders raise many exception types
+        except unreadable as exc:
             raise DataError(f"{f}: unreadable image ({type(exc).__name__}: {exc})") from None
     if size is None and len(set(shapes)) > 1:
         a = shapes[0]
@@ -324,7 +331,7 @@ def _load_folder(p: Path, size: tuple[int, int] | None, channels: int | None,
         try:
             with Image.open(f) as im:
                 arr = _picture_array(im)
-        except Exception as exc:  # Pillow's decoders raise many exception types
+        except unreadable as exc:
             raise DataError(f"{f}: unreadable image ({type(exc).__name__}: {exc})") from None
         out[k] = conform(arr.transpose(2, 0, 1)[None], (out_h, out_w), channels)[0]
         if progress is not None:
@@ -333,7 +340,7 @@ def _load_folder(p: Path, size: tuple[int, int] | None, channels: int | None,
     return ImageSet(out, labels, p.name, tuple(name for name, _ in classes))
 
 
-def _picture_array(im) -> np.ndarray:  # noqa: ANN001 - a PIL.Image.Image
+def _picture_array(im: PILImage) -> np.ndarray:
     """The picture as float32 H x W x C in [0, 1]: C 1 (grey), 3 (colour) or 4 (with alpha)."""
     if im.mode.startswith("I"):
         return np.clip(np.asarray(im, dtype=np.float32) / 65535.0, 0.0, 1.0)[:, :, None]
