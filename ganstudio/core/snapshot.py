@@ -14,6 +14,7 @@ import numpy as np
 
 from .config import TrainConfig
 from .grids import Grid
+from .images.frame import ImageFrame, ImageMeasurement
 
 
 @dataclass(frozen=True)
@@ -28,32 +29,35 @@ class Modes:
 class Snapshot:
     step: int
     config: TrainConfig
-    dim: int
+    dim: int  # 1 or 2 for points, 0 for images
     critic: bool  # True when D is a critic/score, not a probability (wgan-gp, hinge, lsgan)
     device: str
     elapsed_s: float
     steps_per_s: float
 
-    real: np.ndarray  # (n, dim) samples of P_data
-    fake: np.ndarray  # (n, dim) G(z) for a fixed z, so points can be followed
-    latent: np.ndarray  # (n, noise_dim) that fixed z
-    fake_grad: np.ndarray  # (m, dim) gradient of D's output (logit / critic) at the first m <= n fake points
-    manifold: np.ndarray | None  # (rows, cols, dim): G over a grid in the first two latent axes
-
-    grid: Grid
-    d_grid: np.ndarray  # D(x) on the grid (probability, or the critic's value)
-    d_star_grid: np.ndarray  # p_data / (p_data + p_G) on the grid
-    p_data_grid: np.ndarray  # exact (mixtures) or estimated density of P_data
-    p_g_grid: np.ndarray  # estimated density of P_G
-    mle_gauss_grid: np.ndarray  # maximum-likelihood Gaussian fitted to the data
-    mle_gmm_grid: np.ndarray  # maximum-likelihood K-component mixture
-
-    modes: Modes | None
     metrics: Mapping[str, float]  # the latest values, nats; keys absent where they do not apply
     history: Mapping[str, np.ndarray]  # per training step: "step", d_loss, g_loss, g_grad_norm, d_grad_norm
-    metric_history: Mapping[str, np.ndarray]  # per full snapshot: "step" plus one array per grid metric
-    metrics_step: int  # step at which the grid densities and metrics were computed
+    metric_history: Mapping[str, np.ndarray]  # per full snapshot: "step" plus one array per metric
+    metrics_step: int  # step at which the densities and metrics were computed
     notes: tuple[str, ...] = field(default=())  # e.g. why a metric is missing
+
+    # --- points (dim 1 or 2); None for images ----------------------------------
+    real: np.ndarray | None = None  # (n, dim) samples of P_data
+    fake: np.ndarray | None = None  # (n, dim) G(z) for a fixed z, so points can be followed
+    latent: np.ndarray | None = None  # (n, noise_dim) that fixed z
+    fake_grad: np.ndarray | None = None  # (m, dim) gradient of D's output (logit / critic) at the first m <= n fakes
+    manifold: np.ndarray | None = None  # (rows, cols, dim): G over a grid in the first two latent axes
+    grid: Grid | None = None
+    d_grid: np.ndarray | None = None  # D(x) on the grid (probability, or the critic's value)
+    d_star_grid: np.ndarray | None = None  # p_data / (p_data + p_G) on the grid
+    p_data_grid: np.ndarray | None = None  # exact (mixtures) or estimated density of P_data
+    p_g_grid: np.ndarray | None = None  # estimated density of P_G
+    mle_gauss_grid: np.ndarray | None = None  # maximum-likelihood Gaussian fitted to the data
+    mle_gmm_grid: np.ndarray | None = None  # maximum-likelihood K-component mixture
+    modes: Modes | None = None
+
+    # --- images (dim 0) -----------------------------------------------------------
+    images: ImageFrame | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metrics", MappingProxyType(dict(self.metrics)))
@@ -82,7 +86,7 @@ def freeze_tree(value):
     elif isinstance(value, dict):
         for item in value.values():
             freeze_tree(item)
-    elif isinstance(value, (Grid, Modes)):
+    elif isinstance(value, (Grid, Modes, ImageFrame, ImageMeasurement)):
         for f in fields(value):
             freeze_tree(getattr(value, f.name))
     return value
