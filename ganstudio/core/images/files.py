@@ -126,8 +126,10 @@ def _read_idx_labels(p: Path, n_images: int, images: Path) -> np.ndarray:
                 raise DataError(f"{p}: {n} labels for the {n_images} images in {images.name}")
             buf = bytearray(n)
             got = _read_exact(f, memoryview(buf))
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{p}: cannot read: truncated or corrupt data ({exc})") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise DataError(f"{p}: truncated or corrupt gzip data ({exc})") from None
+    except OSError as exc:
+        raise DataError(f"{p}: cannot read ({exc.strerror or exc})") from None
     if got < n:
         raise DataError(f"{p}: truncated: the header promises {n} labels, the file holds {got}")
     return np.frombuffer(bytes(buf), dtype=np.uint8).astype(np.int64)
@@ -156,8 +158,10 @@ def _load_idx(p: Path, size: tuple[int, int] | None, channels: int | None,
                 return np.frombuffer(buf, dtype=np.uint8).reshape(stop - start, h, w)
 
             images = _assemble(p, n, read, "NHW", size, channels, progress, cancel)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{p}: cannot read: truncated or corrupt data ({exc})") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise DataError(f"{p}: truncated or corrupt gzip data ({exc})") from None
+    except OSError as exc:
+        raise DataError(f"{p}: cannot read ({exc.strerror or exc})") from None
     return ImageSet(images, labels, p.name)
 
 
