@@ -67,7 +67,7 @@ def bare_loop(config, device: torch.device):
     gen = torch.Generator(device=device).manual_seed(config.seed)
     b = config.batch_size
     loss_d_of, loss_g_of = BARE_LOSSES[config.loss]
-    replay = FakeReplay(config.d_replay, dist.dim, device) if config.d_replay else None
+    replay = FakeReplay(config.d_replay, (dist.dim,), device) if config.d_replay else None
 
     def step():
         for _ in range(config.d_steps):

@@ -16,6 +16,7 @@ NOISES = ("gaussian", "uniform")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu", "silu")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 LR_SCHEDULES = ("constant", "cosine", "linear")
+IMAGE_MODELS = ("auto", "mlp", "conv")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class TrainConfig:
     layers: int = 2
     d_hidden: int = 0  # D's hidden width; 0 = the same as G's (hidden)
     activation: str = "relu"
+    image_model: str = "auto"  # images: an MLP pair or a DCGAN-style conv pair; auto = MLP for 8 x 8, conv above
+    spectral_norm: bool = False  # images: spectral normalisation of D's layers
     # --- training -------------------------------------------------------
     loss: str = "nonsaturating"
     d_steps: int = 1
@@ -116,7 +119,7 @@ class TrainConfig:
         return self.d_hidden or self.hidden
 
 
-REBUILD_FIELDS = ("distribution", "noise_dim", "hidden", "layers", "d_hidden")
+REBUILD_FIELDS = ("distribution", "noise_dim", "hidden", "layers", "d_hidden", "image_model", "spectral_norm")
 
 
 def field_names() -> list[str]:
@@ -189,6 +192,7 @@ def _validate(cfg: TrainConfig) -> None:
     _choice(cfg, "activation", ACTIVATIONS)
     _choice(cfg, "device", DEVICES)
     _choice(cfg, "lr_schedule", LR_SCHEDULES)
+    _choice(cfg, "image_model", IMAGE_MODELS)
     _range(cfg, "noise_dim", 1, 512)
     _range(cfg, "hidden", 1, 4096)
     _range(cfg, "layers", 1, 16)

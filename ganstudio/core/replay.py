@@ -16,9 +16,10 @@ REPLAY_SHARE = 0.5  # share of each D fake batch drawn from the buffer once it i
 
 
 class FakeReplay:
-    def __init__(self, size: int, dim: int, device: torch.device) -> None:
+    def __init__(self, size: int, item_shape: tuple[int, ...], device: torch.device) -> None:
+        """Keeps up to `size` fakes, each of `item_shape`: (dim,) for points, (C, H, W) for images."""
         self.size = size
-        self.fakes = torch.empty(0, dim, device=device)
+        self.fakes = torch.empty(0, *item_shape, device=device)
         self.pos = 0  # where the next push overwrites, once the buffer is full
 
     def mix(self, fake: torch.Tensor, rng: torch.Generator) -> torch.Tensor:

@@ -25,12 +25,17 @@ from .distributions import Distribution
 from .frames import SEND_WEIGHTS_MAX, VIEW_SAMPLES, KeptOverlays, NetWeights, Scaling, latent_grid
 from .history import History
 from .grid_measure import GridMeasurer
+from .images.distribution import ImageDistribution
+from .images.frame import ImageFrame
+from .images.measure import IMAGE_VIEW_SAMPLES, INTERPOLATION_STEPS, ImageMeasurer, draw_images
+from .images.nets import build_image_nets, default_kind
 from .models import Discriminator, Generator, sample_noise, set_activation
 from .replay import FakeReplay
 from .snapshot import Snapshot
 from .sources import get_distribution
 
 CHECKPOINT_EVERY = 100  # steps between copies of the last good weights
+IMAGE_FRAME_S = 0.25  # images: the generated grid is redrawn at most this often while training runs
 HISTORY_EVERY_S = 0.25  # a cheap snapshot rebuilds the (block-averaged) loss history at most this often
 
 
@@ -80,14 +85,20 @@ class Trainer:
     def _build(self) -> None:
         cfg = self.config
         self._generation += 1
-        self.dist: Distribution = get_distribution(cfg.distribution)
+        self.dist: Distribution | ImageDistribution = get_distribution(cfg.distribution)
+        self.is_image = isinstance(self.dist, ImageDistribution)
         self.device = pick_device(cfg.device)
         self._set_input_scale()
 
         with torch.random.fork_rng(devices=[]):  # weights depend on the seed alone
             torch.manual_seed(cfg.seed)
-            self.G = Generator(cfg.noise_dim, self.dist.dim, cfg.hidden, cfg.layers, cfg.activation)
-            self.D = Discriminator(self.dist.dim, cfg.d_width, cfg.layers, cfg.activation)
+            if self.is_image:
+                kind = default_kind(self.dist.shape) if cfg.image_model == "auto" else cfg.image_model
+                self.G, self.D = build_image_nets(kind, cfg.noise_dim, self.dist.shape, cfg.hidden, cfg.layers,
+                                                  cfg.activation, cfg.spectral_norm, cfg.d_hidden)
+            else:
+                self.G = Generator(cfg.noise_dim, self.dist.dim, cfg.hidden, cfg.layers, cfg.activation)
+                self.D = Discriminator(self.dist.dim, cfg.d_width, cfg.layers, cfg.activation)
         self.G.to(self.device)
         self.D.to(self.device)
         self._nan = torch.tensor(float("nan"), device=self.device)  # made once: a copy to a GPU waits for it
@@ -97,8 +108,13 @@ class Trainer:
 
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
         self._make_fixed_noise()
-        self.real_view = frozen(self.dist.reference_samples(VIEW_SAMPLES, seed=cfg.seed + 2))  # shared by snapshots
-        self.measurer = GridMeasurer(self.dist, self.eval_samples)
+        if self.is_image:
+            self.real_view = frozen(self.dist.reference_samples(IMAGE_VIEW_SAMPLES, seed=cfg.seed + 2))
+            self.measurer = ImageMeasurer(self.dist)
+            self._image_frame: tuple | None = None  # (when, (generation, step), (grid, strip))
+        else:
+            self.real_view = frozen(self.dist.reference_samples(VIEW_SAMPLES, seed=cfg.seed + 2))  # shared by snapshots
+            self.measurer = GridMeasurer(self.dist, self.eval_samples)
 
         self.step_count = 0
         self.train_time = 0.0
@@ -111,7 +127,11 @@ class Trainer:
         self._history_view: tuple[float, int, dict] | None = None  # (when, step, losses())
 
     def _set_input_scale(self) -> None:
-        """What the networks see: standardised data (x - mean) / std, or the data as it is."""
+        """What the networks see: standardised data (x - mean) / std, or the data as it is; images
+        always in [-1, 1], the range of G's tanh."""
+        if self.is_image:
+            self.scaling = Scaling(torch.tensor(0.5, device=self.device), 0.5)
+            return
         mean, scale = self.dist.moments if self.config.normalize else (np.zeros(self.dist.dim), 1.0)
         self.scaling = Scaling(torch.as_tensor(mean, dtype=torch.float32, device=self.device), float(scale))
 
@@ -131,17 +151,24 @@ class Trainer:
 
     def _make_average(self) -> None:
         decay = self.config.g_ema
-        self.G_avg = AveragedModel(self.G, multi_avg_fn=get_ema_multi_avg_fn(decay)) if decay > 0 else None
+        self.G_avg = AveragedModel(self.G, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True) if decay > 0 else None
         if self.G_avg is not None:
             self.G_avg.update_parameters(self.G)  # start from the current weights
 
     def _make_replay(self) -> None:
         size = self.config.d_replay
-        self.replay = FakeReplay(size, self.dist.dim, self.device) if size > 0 else None
+        item = self.dist.shape if self.is_image else (self.dist.dim,)
+        self.replay = FakeReplay(size, item, self.device) if size > 0 else None
 
     def _make_fixed_noise(self) -> None:
         cfg = self.config
         g = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        if self.is_image:
+            self.fixed_z = sample_noise(IMAGE_VIEW_SAMPLES, cfg.noise_dim, cfg.noise, g)
+            ends = sample_noise(2, cfg.noise_dim, cfg.noise, g)
+            t = torch.linspace(0, 1, INTERPOLATION_STEPS, device=self.device)[:, None]
+            self._interpolation_z = (1 - t) * ends[0] + t * ends[1]
+            return
         self.fixed_z = sample_noise(VIEW_SAMPLES, cfg.noise_dim, cfg.noise, g)
         self.latent_view = frozen(self.fixed_z.cpu().numpy())  # one array for all snapshots: unchanged, it is not re-sent
         self._latent_grid = latent_grid(cfg.noise_dim, cfg.noise, self.device)
@@ -269,6 +296,8 @@ class Trainer:
             return []
         self._generation += 1
         reasons = old.rebuild_reasons(new)
+        if self.is_image and new.activation != old.activation:
+            reasons.append("activation")  # image nets hold more than Linear layers and activations
         if reasons:
             self.config = new
             try:
@@ -396,6 +425,8 @@ class Trainer:
         networks of up to SEND_WEIGHTS_MAX weights) `fake`, `manifold` and `fake_grad` all hold
         one NetWeights, from which the receiver in another process draws them (frames.WeightsDrawer).
         """
+        if self.is_image:
+            return self._image_snapshot(full)
         cfg = self.config
         if not draw and self._weight_count() <= SEND_WEIGHTS_MAX:
             fake = manifold_view = grad_view = NetWeights.of(
@@ -436,6 +467,34 @@ class Trainer:
             metric_history=self._metric_history_view,
             metrics_step=m["step"],
             notes=tuple(notes),
+        )
+
+    def _image_snapshot(self, full: bool) -> Snapshot:
+        """Images: the generated grid and interpolation strip are redrawn at most every IMAGE_FRAME_S
+        while training runs (a conv G over 74 images costs milliseconds), at once after a change."""
+        cfg = self.config
+        now = time.perf_counter()
+        kept = self._image_frame
+        if (full or kept is None or kept[1] != (self._generation, self.step_count) and (
+                kept[1][0] != self._generation or now - kept[0] >= IMAGE_FRAME_S)):
+            fake, line = draw_images(self.shown_generator, self.scaling, self.fixed_z, self._interpolation_z)
+            kept = self._image_frame = (now, (self._generation, self.step_count), (fake, line))
+        if full or self._last_full is None:
+            self._take_measurement(self.measurer.measure(self))
+        m = self._last_full
+        notes = list(m["notes"])
+        if self.G_avg is not None:
+            notes.append(f"samples and metrics use the averaged generator (decay {cfg.g_ema})")
+        fake, line = kept[2]
+        return Snapshot(
+            step=self.step_count, config=cfg, dim=0, critic=not cfg.uses_probability, device=self.device.type,
+            elapsed_s=self.train_time, steps_per_s=self.steps_per_s,
+            metrics={**self.history.latest_losses(), **m["metrics"]},
+            history=self._losses_view(fresh=full),
+            metric_history=self._metric_history_view,
+            metrics_step=m["step"],
+            notes=tuple(notes),
+            images=ImageFrame(fake=fake, real=self.real_view, interpolation=line, measured=m["images"]),
         )
 
     def _weight_count(self) -> int:

@@ -23,7 +23,7 @@ def rows(a: torch.Tensor) -> set[tuple[float, ...]]:
 
 
 def test_the_buffer_keeps_the_first_fakes_of_each_update_and_wraps_round():
-    buf = FakeReplay(size=80, dim=2, device=torch.device("cpu"))
+    buf = FakeReplay(size=80, item_shape=(2,), device=torch.device("cpu"))
     rng = torch.Generator().manual_seed(0)
     batches = [torch.full((64, 2), float(i)) + torch.arange(64.0)[:, None] / 100 for i in range(3)]
     assert buf.mix(batches[0], rng) is batches[0]  # 32 kept: too few to replay yet
@@ -38,7 +38,7 @@ def test_the_buffer_keeps_the_first_fakes_of_each_update_and_wraps_round():
 
 
 def test_a_buffer_smaller_than_one_push_keeps_the_newest_rows():
-    buf = FakeReplay(size=5, dim=1, device=torch.device("cpu"))
+    buf = FakeReplay(size=5, item_shape=(1,), device=torch.device("cpu"))
     rng = torch.Generator().manual_seed(0)
     buf.mix(torch.arange(64.0)[:, None], rng)
     buf.mix(torch.arange(100.0, 164.0)[:, None], rng)
