@@ -1,8 +1,13 @@
-"""Suite-wide settings: the same single intra-op torch thread the app uses (see core/runtime.py)."""
+"""Suite-wide settings: the same single intra-op torch thread the app uses (see core/runtime.py), and a
+cache folder of the suite's own (downloads and trained classifiers), never the user's."""
+
+import os
+import tempfile
 
 from ganstudio.core.runtime import configure_threads
 
 configure_threads()
+os.environ["GANSTUDIO_CACHE"] = tempfile.mkdtemp(prefix="ganstudio-test-cache-")
 
 import pytest  # noqa: E402
 
