@@ -47,4 +47,4 @@ def decade_ticks(span: tuple[int, int], height: float) -> Ticks:
     return [major, minor]
 
 
-__all__ = ["EMPTY_DECADES", "LABEL_SPACING_PX", "nice_ceiling", "decade_span", "decade_ticks"]
+__all__ = ["EMPTY_DECADES", "LABEL_SPACING_PX", "decade_span", "decade_ticks", "nice_ceiling"]

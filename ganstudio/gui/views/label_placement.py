@@ -160,5 +160,18 @@ def grow_for_labels(lo: float, hi: float, lines: Sequence[tuple[float, float, bo
     return lo, hi
 
 
-__all__ = ["Frame", "Label", "Place", "LABEL_END", "LABEL_ROOM", "LABEL_START", "overlap", "points_in",
-           "runs_above", "places", "choose_places", "side_with_room", "grow_for_labels"]
+__all__ = [
+    "LABEL_END",
+    "LABEL_ROOM",
+    "LABEL_START",
+    "Frame",
+    "Label",
+    "Place",
+    "choose_places",
+    "grow_for_labels",
+    "overlap",
+    "places",
+    "points_in",
+    "runs_above",
+    "side_with_room",
+]
