@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--device", choices=DEVICES)
     t.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key; repeatable")
-    t.add_argument("--data", help="train on the points in a CSV, NPY or NPZ file")
+    t.add_argument("--data", help="train on the points in a CSV, NPY or NPZ file, or the images in an IDX, NPY "
+                   "or NPZ file or a folder of pictures")
     t.add_argument("--metrics-json", help="write the final metrics to this JSON file")
     t.add_argument("--save", help="save the session here when done")
     t.add_argument("--resume", help="continue a saved session exactly where it stopped")
@@ -56,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--steps", type=_nonneg_int, required=True)
     r.add_argument("--out", required=True)
     r.add_argument("--seed", type=_nonneg_int)
+
+    d = sub.add_parser("datasets", help="list or download the image data sets")
+    dsub = d.add_subparsers(dest="datasets_command", parser_class=_Parser, required=True)
+    dsub.add_parser("list", help="one line per image set: name, where it comes from, whether it is here")
+    dl = dsub.add_parser("download", help="download an image set into the cache folder (resumes a partial download)")
+    dl.add_argument("name", help="mnist, fashion-mnist or kmnist")
+    dl.add_argument("--quiet", action="store_true", help="no progress bar")
 
     b = sub.add_parser("bench", help="trainer speed against a bare PyTorch loop, and FLOP rate")
     b.add_argument("--preset", default="ring-8", help="preset whose model, data and batch are timed")
@@ -91,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             configure_threads()
         if args.command is None:
             return gui_main(["--preset", args.preset] if args.preset else [])
-        return {"presets": cmd_presets, "train": cmd_train, "render": cmd_render, "bench": cmd_bench}[args.command](args)
+        return {"presets": cmd_presets, "train": cmd_train, "render": cmd_render, "bench": cmd_bench,
+                "datasets": cmd_datasets}[args.command](args)
     except (UsageError, ConfigError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -157,8 +166,8 @@ def cmd_presets(args) -> int:
 
 def resolve_run(args):
     """The trainer, preset name and step count that `train` arguments ask for."""
-    from .core.datafiles import load_points
-    from .core.presets import load_preset
+    from .core.presets import default_preset_for, load_preset
+    from .core.sources import FILE_PREFIX, get_distribution
     from .core.session import load_session
     from .core.trainer import Trainer
 
@@ -183,9 +192,9 @@ def resolve_run(args):
         return trainer, preset_name or "session", steps
 
     if args.data:
-        points = load_points(args.data)  # validates the file before anything else
-        # without --preset, the defaults of the preset of the file's dimension, but the run is the file's
-        preset = load_preset(args.preset or ("gaussian-1d" if points.dim == 1 else "ring-8"))
+        data = get_distribution(f"{FILE_PREFIX}{Path(args.data).resolve()}")  # validates the file before anything else
+        # without --preset, the defaults of the preset for what the file holds, but the run is the file's
+        preset = load_preset(args.preset or default_preset_for(data))
         config = preset.config.replace(distribution=f"file:{Path(args.data).resolve()}")
         name = preset.name if args.preset else None
     else:
@@ -218,12 +227,13 @@ def cmd_train(args) -> int:
 
     snap = trainer.snapshot(full=True)
     keys = ("d_loss", "g_loss", "jsd", "jsd_floor", "kl_data_g", "kl_g_data", "entropy_data", "cross_entropy",
-            "value", "value_bound", "modes_captured", "modes_total", "hq_fraction")
+            "value", "value_bound", "modes_captured", "modes_total", "hq_fraction",
+            "classes_covered", "classes_total", "class_kl", "fid", "fid_floor")
     final = {k: snap.metrics[k] for k in keys if k in snap.metrics}
     g_norm = trainer.history.recent_mean("g_grad_norm", 100)  # one step's norm is too noisy to compare
     if g_norm == g_norm:
         final["g_grad_norm"] = g_norm
-    for k in ("modes_captured", "modes_total"):
+    for k in ("modes_captured", "modes_total", "classes_covered", "classes_total"):
         if k in final:
             final[k] = int(final[k])
     report = {
@@ -275,4 +285,33 @@ def cmd_bench(args) -> int:
     print(format_report(report))
     if args.json:
         write_output(args.json, json.dumps(report, indent=2) + "\n", "--json")
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    from .core.images.builtin import BUILTIN_IMAGE_SETS
+    from .core.images.download import DOWNLOADS, cache_dir, download, is_downloaded
+    from .core.images.files import LoadCancelled
+
+    if args.datasets_command == "list":
+        for name in BUILTIN_IMAGE_SETS:
+            print(f"{name:<14}  built in")
+        for name, spec in DOWNLOADS.items():
+            where = f"downloaded in {cache_dir() / name}" if is_downloaded(name) else "not downloaded"
+            print(f"{name:<14}  {spec.title}: {where}")
+        return 0
+    if args.name not in DOWNLOADS:
+        raise UsageError(f"datasets download: unknown set {args.name!r}; one of {', '.join(DOWNLOADS)}")
+    with tqdm(unit="B", unit_scale=True, disable=args.quiet, file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total or None
+            bar.n = done
+            bar.refresh()
+
+        try:
+            folder = download(args.name, progress=progress)
+        except LoadCancelled:
+            print("download stopped; run the same command again to resume", file=sys.stderr)
+            return EXIT_FAILED
+    print(f"{args.name}: ready in {folder}")
     return 0

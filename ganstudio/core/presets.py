@@ -69,5 +69,12 @@ def load_preset(name: str, directory: Path = PRESET_DIR) -> Preset:
     return preset
 
 
+def default_preset_for(data) -> str:
+    """The preset whose model suits a data file: by its dimension for points, its size for images."""
+    if getattr(data, "is_image", False):
+        return "digits-8x8" if data.shape[1:] == (8, 8) else "digits-28"
+    return "gaussian-1d" if data.dim == 1 else "ring-8"
+
+
 def all_presets(directory: Path = PRESET_DIR) -> list[Preset]:
     return [load_preset(n, directory) for n in preset_names(directory)]
