@@ -9,6 +9,7 @@ import pytest
 import scipy.linalg
 import scipy.ndimage
 import scipy.stats
+import torch
 
 from ganstudio.core.errors import DataError
 from ganstudio.core.images.classifier import TrainingCancelled, cache_path, default_presentations, train_classifier
@@ -196,6 +197,12 @@ def test_classifier_cache_round_trip(tmp_path, blobs):
     assert not third.from_cache and polls  # retrained
     np.testing.assert_array_equal(third.features(blobs.images), first.features(blobs.images))  # seeded
     assert train_classifier(blobs, seed=0, cache=tmp_path, presentations=3000).from_cache  # file rewritten
+    good = path.read_bytes()
+    path.write_bytes(good[: len(good) // 2])  # truncated
+    assert not train_classifier(blobs, seed=0, cache=tmp_path, presentations=3000).from_cache
+    torch.save({"version": 1, "shape": [1, 8, 8]}, path)  # readable, but not a classifier
+    assert not train_classifier(blobs, seed=0, cache=tmp_path, presentations=3000).from_cache
+    assert train_classifier(blobs, seed=0, cache=tmp_path, presentations=3000).from_cache
     # another seed is another file
     assert not train_classifier(blobs, seed=1, cache=tmp_path, presentations=3000).from_cache
     assert default_presentations((1, 8, 8)) > 0

@@ -10,6 +10,7 @@ with Adam on a seeded 80/20 split of the set and report their accuracy on the he
 from __future__ import annotations
 
 import os
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,7 +140,8 @@ def _load(path: Path, shape: tuple[int, int, int], n_classes: int) -> Classifier
         net = _build(shape, n_classes)
         net.load_state_dict(blob["state"])
         return Classifier(net.eval(), shape, n_classes, float(blob["accuracy"]), 0.0, True)
-    except Exception:  # any unreadable or inconsistent file is retrained over
+    except (OSError, EOFError, RuntimeError, KeyError, TypeError, ValueError, AttributeError,
+            pickle.UnpicklingError):  # an unreadable or inconsistent file is retrained over
         return None
 
 

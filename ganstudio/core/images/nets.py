@@ -114,7 +114,7 @@ class ConvDiscriminator(nn.Module):
 def default_kind(shape: Shape) -> str:
     """"mlp" for small images (8 x 8 and up to 16 x 16), "conv" for larger square images the conv
     pair can build (28 x 28, 32 x 32); "mlp" for any other shape."""
-    c, h, w = shape
+    _, h, w = shape
     if h * w <= 16 * 16 or h != w or h % 4:
         return "mlp"
     return "conv"

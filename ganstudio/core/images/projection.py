@@ -30,7 +30,7 @@ class Projection:
     extent: tuple[float, float, float, float]  # x0, x1, y0, y1 around the projected real set
 
     @classmethod
-    def fit(cls, images: ImageSet | np.ndarray, seed: int = 0, max_fit: int = MAX_FIT) -> "Projection":
+    def fit(cls, images: ImageSet | np.ndarray, seed: int = 0, max_fit: int = MAX_FIT) -> Projection:
         x = _flat(images.images if isinstance(images, ImageSet) else images)
         if len(x) < 3:
             raise ValueError(f"PCA needs at least 3 images, got {len(x)}")
