@@ -55,12 +55,10 @@ def holds_images(path: Path) -> bool:
         return False
     if suffix == ".npy":
         try:
-            with path.open("rb") as f:
-                version = np.lib.format.read_magic(f)
-                shape = np.lib.format._read_array_header(f, version)[0]
+            ndim = np.load(path, mmap_mode="r", allow_pickle=False).ndim  # reads the header only
         except (OSError, ValueError):
             return False  # the point loader names the problem
-        return len(shape) >= 3
+        return ndim >= 3
     if suffix == ".npz":
         try:
             with np.load(path, allow_pickle=False) as archive:
