@@ -30,7 +30,7 @@ BATCH = 128
 LR = 1e-3
 # Training length in sample presentations: small sets run many epochs, large sets few.
 MLP_PRESENTATIONS = 120_000
-CNN_PRESENTATIONS = 90_000
+CNN_PRESENTATIONS = 40_000
 MIN_EPOCHS, MAX_EPOCHS = 2, 100
 EVAL_CHUNK = 1024
 
