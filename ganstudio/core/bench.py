@@ -16,6 +16,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from .errors import ConfigError
 from .sources import get_distribution
+from .images.distribution import ImageDistribution
+from .images.nets import build_image_nets, default_kind
 from .models import mlp
 from .presets import load_preset
 from .replay import FakeReplay
@@ -57,17 +59,25 @@ def bare_loop(config, device: torch.device):
         raise ConfigError(f"bench: the bare loop is written for Adam with the {', '.join(BARE_LOSSES)} losses, "
                           f"not {config.optimizer} / {config.loss}")
     dist = get_distribution(config.distribution)
-    mean, scale = dist.moments
-    shift = torch.as_tensor(mean, dtype=torch.float32, device=device)
     torch.manual_seed(config.seed)
-    G = mlp(config.noise_dim, dist.dim, config.hidden, config.layers, config.activation).to(device)
-    D = mlp(dist.dim, 1, config.d_width, config.layers, config.activation).to(device)
+    if isinstance(dist, ImageDistribution):  # the app's image nets, trained in [-1, 1]
+        kind = default_kind(dist.shape) if config.image_model == "auto" else config.image_model
+        G, D = build_image_nets(kind, config.noise_dim, dist.shape, config.hidden, config.layers, config.activation,
+                                config.spectral_norm, config.d_hidden)
+        G, D = G.to(device), D.to(device)
+        shift, scale, item = 0.5, 0.5, dist.shape
+    else:
+        mean, scale = dist.moments
+        shift = torch.as_tensor(mean, dtype=torch.float32, device=device)
+        G = mlp(config.noise_dim, dist.dim, config.hidden, config.layers, config.activation).to(device)
+        D = mlp(dist.dim, 1, config.d_width, config.layers, config.activation).to(device)
+        item = (dist.dim,)
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2), fused=True)
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2), fused=True)
     gen = torch.Generator(device=device).manual_seed(config.seed)
     b = config.batch_size
     loss_d_of, loss_g_of = BARE_LOSSES[config.loss]
-    replay = FakeReplay(config.d_replay, (dist.dim,), device) if config.d_replay else None
+    replay = FakeReplay(config.d_replay, item, device) if config.d_replay else None
 
     def step():
         for _ in range(config.d_steps):
@@ -81,7 +91,7 @@ def bare_loop(config, device: torch.device):
             loss_d = loss_d_of(real_logit, D(fake))
             if config.r1_gamma > 0:  # R1: gamma/2 E |grad_x D(x)|^2 on real data
                 (grad,) = torch.autograd.grad(real_logit.sum(), real, create_graph=True)
-                loss_d = loss_d + 0.5 * config.r1_gamma * grad.pow(2).sum(1).mean()
+                loss_d = loss_d + 0.5 * config.r1_gamma * grad.pow(2).flatten(1).sum(1).mean()
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()

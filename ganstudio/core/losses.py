@@ -44,10 +44,11 @@ def g_loss(kind: str, fake_out: torch.Tensor) -> torch.Tensor:
 
 def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """WGAN-GP: E (|grad D(x_hat)| - 1)^2 on random interpolates of real and fake points."""
-    eps = torch.rand(len(real), 1, generator=generator, device=real.device)
+    # one mixing weight per sample, broadcast over its coordinates (a point's, or an image's pixels)
+    eps = torch.rand(len(real), *([1] * (real.dim() - 1)), generator=generator, device=real.device)
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
-    return ((grad.norm(dim=1) - 1) ** 2).mean()
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
 def r1_penalty(real_out: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
@@ -56,4 +57,4 @@ def r1_penalty(real_out: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     Takes D's outputs on `real` (which must require grad), so D runs once for both the loss and
     the penalty."""
     (grad,) = torch.autograd.grad(real_out.sum(), real, create_graph=True)
-    return (grad**2).sum(dim=1).mean()
+    return (grad**2).flatten(1).sum(dim=1).mean()  # the squared norm over all of a sample's coordinates

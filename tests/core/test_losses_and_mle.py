@@ -85,3 +85,21 @@ def test_kl_of_gaussian_fit_to_bimodal_matches_quadrature():
 def test_single_gaussian_cannot_represent_the_ring():
     base = mle_baselines(DISTRIBUTIONS["ring-8"])
     assert base["kl_gauss"] > 5 and base["kl_gmm"] < 0.01
+
+
+def test_penalties_take_the_norm_over_all_of_an_image():
+    import torch
+
+    from ganstudio.core.losses import gradient_penalty, r1_penalty
+
+    torch.manual_seed(0)
+    w = torch.randn(1, 2, 3, 3)
+
+    def D(x):  # linear: grad_x D = w everywhere, |w| over all 18 coordinates
+        return (x * w).flatten(1).sum(1)
+
+    real = torch.randn(5, 2, 3, 3, requires_grad=True)
+    assert float(r1_penalty(D(real), real)) == pytest.approx(float((w**2).sum()), rel=1e-5)
+    fake = torch.randn(5, 2, 3, 3)
+    gp = gradient_penalty(D, real.detach(), fake, torch.Generator().manual_seed(1))
+    assert float(gp) == pytest.approx(float((w.norm() - 1) ** 2), rel=1e-5)
