@@ -37,8 +37,8 @@ LEGEND_MARGIN = 12
 class MovingScatter(pg.ScatterPlotItem):
     """A scatter of identically styled points that move every frame.
 
-    setData re-derives every point's style and symbol-atlas entry: 3.8 ms a frame for
-    1,000 fake points here.  When only positions change, move_to rewrites them in place.
+    setData re-derives every point's style and symbol-atlas entry, a cost that would be paid
+    30 times a second.  When only positions change, move_to rewrites them in place.
     """
 
     def move_to(self, pos: np.ndarray) -> None:
@@ -92,7 +92,7 @@ class View2D(QWidget):
             p.addItem(c, ignoreBounds=True)
 
         # --- the generator's manifold: the image of a latent grid, one item for all lines ---
-        # (bare PlotCurveItems: PlotDataItem's extra machinery cost ~1 ms a frame each, redrawn 30 times a second)
+        # (bare PlotCurveItems: they are redrawn 30 times a second, and PlotDataItem's extra machinery costs each frame)
         self.manifold = pg.PlotCurveItem(pen=style.pen("manifold", width=1, alpha=140), connect="finite")
         self.manifold.setZValue(-2)
         p.addItem(self.manifold)
@@ -287,7 +287,7 @@ class View2D(QWidget):
             return
         density = np.nan_to_num(np.asarray(density, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
         levels = [highest_density_level(density, snap.grid.cell, m) for m in MLE_MASSES]
-        # full resolution (about 20 ms a contour, once per distribution): a block mean would flatten
+        # full resolution (drawn once per distribution, so its cost is paid once): a block mean would flatten
         # narrow components below the level found on the full grid, and their contours would vanish
         shown, tr = _contour_grid(density, tuple(float(e) for e in snap.grid.extent), coarsen=False)
         for c, level in zip(curves, levels):
