@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.core.config import ACTIVATIONS, LOSSES, LR_SCHEDULES, NOISES, OPTIMIZERS, TrainConfig, field_names
+from ganstudio.core.config import ACTIVATIONS, IMAGE_MODELS, LOSSES, LR_SCHEDULES, NOISES, OPTIMIZERS, TrainConfig, field_names
 from ganstudio.core.sources import FILE_PREFIX
 from ganstudio.core.replay import PUSH_PER_UPDATE, REPLAY_SHARE
 
@@ -46,6 +46,11 @@ TIPS = {
                  "(changing it builds new networks)."),
     "layers": "Number of hidden layers in both G and D (changing it builds new networks).",
     "activation": "Nonlinearity between layers, e.g. relu(a) = max(0, a), tanh(a) = (e^a - e^-a) / (e^a + e^-a).",
+    "image_model": ("For images: mlp flattens each image into a vector for two fully connected networks; conv is a "
+                    "DCGAN pair of convolutions (G with batch norm); auto picks mlp for 8 x 8 and conv above "
+                    "(changing it builds new networks)."),
+    "spectral_norm": ("For images: divide each of D's weight matrices by its largest singular value, which bounds "
+                      "how fast D can change (changing it builds new networks)."),
     "d_steps": "k, discriminator updates per iteration: k times ascend V(G,D) = E[log D(x)] + E[log(1 - D(G(z)))].",
     "g_steps": "m, generator updates per iteration, after the D updates: m times descend V(G,D) with D fixed.",
     "loss": ("The game: minimax G minimises E[log(1 - D(G(z)))]; nonsaturating G maximises E[log D(G(z))]; "
@@ -195,6 +200,8 @@ class ControlPanel(QScrollArea):
         self._add_spin(form, "d_hidden", "D width", 0, 4096, step=16)
         self._bindings["d_hidden"].widget.setSpecialValueText("same as G")
         self._add_choice(form, "activation", "Activation", ACTIVATIONS)
+        self._add_choice(form, "image_model", "Image nets", IMAGE_MODELS)
+        self._add_check(form, "spectral_norm", "Spectral norm in D")
         return box
 
     def _training_box(self) -> QGroupBox:
