@@ -5,7 +5,7 @@ from a mailbox between steps, and hands Snapshots and messages to an `emit` call
 most 30 times a second.  The GUI runs it in a separate process (so painting and training
 never wait for each other's GIL) or, for tests and injected trainers, on a QThread; the
 loop is the same in both.  Training never waits for the GUI: while FRAMES_IN_FLIGHT
-Snapshots are not yet drawn (no "frame_done" for them) it keeps training and skips emitting.
+Snapshots are not yet drawn (no Command.FRAME_DONE for them) it keeps training and skips emitting.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from .commands import Command, Event
 from .frames import NetWeights
 
 FRAME_S = 1.0 / 30.0  # at most 30 snapshots a second reach the views
@@ -39,11 +40,6 @@ LIVE_EVAL_SAMPLES = 20_000
 # Snapshots sent but not yet drawn: with two, the next frame is computed and on its way
 # while the GUI draws the last one, so a frame's round trip does not cut the frame rate.
 FRAMES_IN_FLIGHT = 2
-
-# What an emit callback receives: (kind, payload)
-SNAPSHOT, MESSAGE, ERROR, CONFIG_APPLIED, RUNNING_CHANGED = (
-    "snapshot", "message", "error", "config_applied", "running_changed")
-
 
 @dataclass(frozen=True)
 class Speed:
@@ -74,19 +70,19 @@ SPEEDS = (
 
 
 class Inbox(Protocol):
-    def take_all(self) -> list[tuple[str, Any]]: ...
+    def take_all(self) -> list[tuple[Command, Any]]: ...
 
     def wait(self, timeout: float) -> None: ...
 
 
 class Mailbox:
-    """Thread-safe queue of (command, value) pairs, posted by the GUI, read by the loop."""
+    """Thread-safe queue of (Command, value) pairs, posted by the GUI, read by the loop."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._items: deque[tuple[str, Any]] = deque()
+        self._items: deque[tuple[Command, Any]] = deque()
 
-    def put(self, command: str, value: Any = None) -> None:
+    def put(self, command: Command, value: Any = None) -> None:
         with self._cond:
             self._items.append((command, value))
             self._cond.notify()
@@ -95,7 +91,7 @@ class Mailbox:
         with self._cond:
             return bool(self._items)
 
-    def take_all(self) -> list[tuple[str, Any]]:
+    def take_all(self) -> list[tuple[Command, Any]]:
         with self._cond:
             items = list(self._items)
             self._items.clear()
@@ -132,9 +128,9 @@ def make_live_trainer(config):
 
 
 class TrainingLoop:
-    """Owns the Trainer; `run()` returns after a "stop" command (or when `stopped()` says so)."""
+    """Owns the Trainer; `run()` returns after Command.STOP (or when `stopped()` says so)."""
 
-    def __init__(self, config, inbox: Inbox, emit: Callable[[str, Any], None],
+    def __init__(self, config, inbox: Inbox, emit: Callable[[Event, Any], None],
                  trainer_factory: Callable[[Any], Any] | None = None, trainer: Any = None,
                  num_threads: int | None = 1, stopped: Callable[[], bool] | None = None,
                  send_weights: bool = False) -> None:
@@ -148,7 +144,7 @@ class TrainingLoop:
         self._num_threads = num_threads
         self._stopped = stopped or (lambda: False)
         self._stop = False
-        self._in_flight = 0  # Snapshots emitted and not yet acknowledged by a "frame_done"
+        self._in_flight = 0  # Snapshots emitted and not yet acknowledged by Command.FRAME_DONE
         self._running = False
         self._freeze_d = False
         self._freeze_g = False
@@ -186,7 +182,7 @@ class TrainingLoop:
                 else:
                     self.inbox.wait(0.25)
         except Exception as exc:  # the loop must always end cleanly, with a message
-            self._emit_out(ERROR, f"The trainer stopped: {exc}\n\n{traceback.format_exc(limit=3)}")
+            self._emit_out(Event.ERROR, f"The trainer stopped: {exc}\n\n{traceback.format_exc(limit=3)}")
         finally:
             if self._measure_pool is not None:  # a measurement in progress takes a tenth of a second
                 self._measure_pool.shutdown(wait=True, cancel_futures=True)
@@ -196,49 +192,50 @@ class TrainingLoop:
         if running != self._running:
             self._running = running
             self._frame_steps = 0
-            self._emit_out(RUNNING_CHANGED, running)
+            self._emit_out(Event.RUNNING_CHANGED, running)
 
-    def _handle(self, commands: list[tuple[str, Any]]) -> None:
+    def _handle(self, commands: list[tuple[Command, Any]]) -> None:
         for command, value in commands:
-            if command == "stop":
-                self._stop = True
-                return
-            if command == "frame_done":
-                self._in_flight = max(0, self._in_flight - 1)
-            elif command == "play":
-                if self._freeze_d and self._freeze_g:
-                    self._emit_out(MESSAGE, "Both networks are frozen: unfreeze D or G to train.")
-                else:
-                    self._set_running(True)
-            elif command == "pause":
-                self._set_running(False)
-                self._emit(full=True, force=True)
-            elif command in ("step_d", "step_g", "step_both"):
-                self._set_running(False)
-                self._train(train_d=command != "step_g", train_g=command != "step_d")
-                self._emit(full=True, force=True)
-            elif command == "reset":
-                self.trainer.reset()
-                self._emit_out(MESSAGE, "Reset: new networks from the seed, step 0.")
-                self._emit(full=True, force=True)
-            elif command == "set_config":
-                self._apply(value, reset=False)
-            elif command == "load_config":
-                self._apply(value, reset=True)
-            elif command == "freeze_d":
-                self._freeze_d = bool(value)
-            elif command == "freeze_g":
-                self._freeze_g = bool(value)
-            elif command == "speed":
-                self._speed = value
-                self._frame_steps = 0
-            elif command == "full_snapshot":
-                self._emit(full=True, force=True)
-            else:
-                raise ValueError(f"unknown trainer command {command!r}")
+            match command:
+                case Command.STOP:
+                    self._stop = True
+                    return
+                case Command.FRAME_DONE:
+                    self._in_flight = max(0, self._in_flight - 1)
+                case Command.PLAY:
+                    if self._freeze_d and self._freeze_g:
+                        self._emit_out(Event.MESSAGE, "Both networks are frozen: unfreeze D or G to train.")
+                    else:
+                        self._set_running(True)
+                case Command.PAUSE:
+                    self._set_running(False)
+                    self._emit(full=True, force=True)
+                case Command.STEP_D | Command.STEP_G | Command.STEP_BOTH:
+                    self._set_running(False)
+                    self._train(train_d=command != Command.STEP_G, train_g=command != Command.STEP_D)
+                    self._emit(full=True, force=True)
+                case Command.RESET:
+                    self.trainer.reset()
+                    self._emit_out(Event.MESSAGE, "Reset: new networks from the seed, step 0.")
+                    self._emit(full=True, force=True)
+                case Command.SET_CONFIG:
+                    self._apply(value, reset=False)
+                case Command.LOAD_CONFIG:
+                    self._apply(value, reset=True)
+                case Command.FREEZE_D:
+                    self._freeze_d = bool(value)
+                case Command.FREEZE_G:
+                    self._freeze_g = bool(value)
+                case Command.SPEED:
+                    self._speed = value
+                    self._frame_steps = 0
+                case Command.FULL_SNAPSHOT:
+                    self._emit(full=True, force=True)
+                case _:
+                    raise ValueError(f"unknown trainer command {command!r}")
         if self._running and self._freeze_d and self._freeze_g:
             self._set_running(False)
-            self._emit_out(MESSAGE, "Both networks are frozen: training paused.")
+            self._emit_out(Event.MESSAGE, "Both networks are frozen: training paused.")
 
     def _apply(self, config, reset: bool) -> None:
         try:
@@ -246,17 +243,17 @@ class TrainingLoop:
             if reset:
                 self.trainer.reset()
         except ValueError as exc:  # ConfigError, or DataError for a file that cannot be trained on
-            self._emit_out(ERROR, f"That setting cannot be used: {exc}. The previous settings are kept.")
-            self._emit_out(CONFIG_APPLIED, self.trainer.config)
+            self._emit_out(Event.ERROR, f"That setting cannot be used: {exc}. The previous settings are kept.")
+            self._emit_out(Event.CONFIG_APPLIED, self.trainer.config)
             return
         except Exception as exc:
             self._set_running(False)
-            self._emit_out(ERROR, f"Applying the settings failed: {exc}. Training is paused.")
-            self._emit_out(CONFIG_APPLIED, self.trainer.config)
+            self._emit_out(Event.ERROR, f"Applying the settings failed: {exc}. Training is paused.")
+            self._emit_out(Event.CONFIG_APPLIED, self.trainer.config)
             return
-        self._emit_out(CONFIG_APPLIED, self.trainer.config)
+        self._emit_out(Event.CONFIG_APPLIED, self.trainer.config)
         if notes:
-            self._emit_out(MESSAGE, "; ".join(notes))
+            self._emit_out(Event.MESSAGE, "; ".join(notes))
         self._emit(full=True, force=not self._running)
 
     # ---- training -----------------------------------------------------------
@@ -277,7 +274,7 @@ class TrainingLoop:
 
     def _fail(self, message: str) -> None:
         self._set_running(False)
-        self._emit_out(ERROR, message)
+        self._emit_out(Event.ERROR, message)
         self._emit(full=True, force=True)
 
     def _play_tick(self) -> None:
@@ -316,7 +313,7 @@ class TrainingLoop:
             commands = self.inbox.take_all()
             if commands:
                 self._handle(commands)
-                if any(c != "frame_done" for c, _ in commands):
+                if any(c != Command.FRAME_DONE for c, _ in commands):
                     break
 
     def _emit(self, full: bool, force: bool = False, background: bool = False) -> bool:
@@ -345,11 +342,11 @@ class TrainingLoop:
                 self._full_every = max(FULL_EVERY_S, (now - t0) / FULL_BUDGET)
         if not finite_snapshot(snap):
             self._set_running(False)
-            self._emit_out(ERROR, "The snapshot held a non-finite value, so it was not drawn; training is paused.")
+            self._emit_out(Event.ERROR, "The snapshot held a non-finite value, so it was not drawn; training is paused.")
             return False
         self._in_flight += 1
         self.frames_emitted += 1
-        self._emit_out(SNAPSHOT, snap)
+        self._emit_out(Event.SNAPSHOT, snap)
         return True
 
     def _measure_in_background(self) -> None:

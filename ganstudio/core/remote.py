@@ -20,11 +20,12 @@ import time
 import traceback
 from typing import Any
 
+from .commands import Command, Event
 from .frames import NetWeights, WeightsDrawer
-from .loop import SNAPSHOT, TrainingLoop
+from .loop import TrainingLoop
 from .snapshot import Snapshot, snapshot_fields, snapshot_from_fields
 
-EXITED = "exited"  # (EXITED, exit code): the child is gone
+EXITED = Event.EXITED  # (EXITED, exit code): the child is gone
 STOP_WAIT_S = 0.6  # the window must close within a second; a busy child is terminated after this
 # A frame with weights pickles to 140 KB on ring-8, over a pipe's default 64 KB: the child would wait
 # in send() until the window's process had read the rest.  With room for a few frames it never waits.
@@ -83,14 +84,14 @@ class PipeInbox:
         self.conn = conn
         self.closed = False
 
-    def take_all(self) -> list[tuple[str, Any]]:
-        items = []
+    def take_all(self) -> list[tuple[Command, Any]]:
+        items: list[tuple[Command, Any]] = []
         try:
             while self.conn.poll():
                 items.append(self.conn.recv())
         except (EOFError, OSError):  # the window's process is gone
             self.closed = True
-            items.append(("stop", None))
+            items.append((Command.STOP, None))
         return items
 
     def wait(self, timeout: float) -> None:
@@ -118,9 +119,9 @@ def child_main(commands, results, config, num_threads: int | None) -> None:
     trim = _trim_heap()
     measured = [None]
 
-    def emit(kind: str, payload: Any) -> None:
-        results.send((kind, sender.encode(payload) if kind == SNAPSHOT else payload))
-        if kind == SNAPSHOT and payload.metrics_step != measured[0]:
+    def emit(kind: Event, payload: Any) -> None:
+        results.send((kind, sender.encode(payload) if kind == Event.SNAPSHOT else payload))
+        if kind == Event.SNAPSHOT and payload.metrics_step != measured[0]:
             measured[0] = payload.metrics_step
             trim()
 
@@ -185,7 +186,7 @@ class TrainingProcess:
     def pid(self) -> int | None:
         return self.process.pid
 
-    def send(self, command: str, value: Any = None) -> bool:
+    def send(self, command: Command, value: Any = None) -> bool:
         with self._lock:
             try:
                 self._commands.send((command, value))
@@ -193,14 +194,14 @@ class TrainingProcess:
             except (OSError, ValueError):  # the child is gone (or we closed the pipe); receive() says so
                 return False
 
-    def receive(self, timeout: float) -> list[tuple[str, Any]]:
+    def receive(self, timeout: float) -> list[tuple[Event, Any]]:
         """What the child emitted, waiting up to `timeout` for the first item; (EXITED, code) once it is gone."""
-        out: list[tuple[str, Any]] = []
+        out: list[tuple[Event, Any]] = []
         try:
             ready = self._results.poll(timeout)
             while ready:
                 kind, payload = self._results.recv()
-                out.append((kind, self._receiver.decode(payload) if kind == SNAPSHOT else payload))
+                out.append((kind, self._receiver.decode(payload) if kind == Event.SNAPSHOT else payload))
                 ready = self._results.poll()
         except (EOFError, OSError):
             self.process.join(STOP_WAIT_S)
@@ -209,7 +210,7 @@ class TrainingProcess:
 
     def stop(self, wait_s: float = STOP_WAIT_S) -> None:
         """Ask the child to stop, then make sure it has: terminate, and kill, if it does not."""
-        self.send("stop")
+        self.send(Command.STOP)
         deadline = time.monotonic() + wait_s
         while self.process.is_alive() and time.monotonic() < deadline:
             try:  # drain: a child blocked sending a large Snapshot into a full pipe could not stop

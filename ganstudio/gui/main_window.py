@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio.core.commands import Command
 from ganstudio.core.config import ConfigError, TrainConfig
 from ganstudio.core.sources import builtin_dimension
 from ganstudio.core.presets import load_preset, preset_names
@@ -206,13 +207,13 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport)
         t = self.transport
         t.play.toggled.connect(self._play_toggled)
-        t.step_d.triggered.connect(lambda: self.post("step_d"))
-        t.step_g.triggered.connect(lambda: self.post("step_g"))
-        t.step_both.triggered.connect(lambda: self.post("step_both"))
-        t.reset.triggered.connect(lambda: self.post("reset"))
-        t.freeze_d.toggled.connect(lambda on: self.post("freeze_d", on))
-        t.freeze_g.toggled.connect(lambda on: self.post("freeze_g", on))
-        t.speed_changed.connect(lambda speed: self.post("speed", speed))
+        t.step_d.triggered.connect(lambda: self.post(Command.STEP_D))
+        t.step_g.triggered.connect(lambda: self.post(Command.STEP_G))
+        t.step_both.triggered.connect(lambda: self.post(Command.STEP_BOTH))
+        t.reset.triggered.connect(lambda: self.post(Command.RESET))
+        t.freeze_d.toggled.connect(lambda on: self.post(Command.FREEZE_D, on))
+        t.freeze_g.toggled.connect(lambda on: self.post(Command.FREEZE_G, on))
+        t.speed_changed.connect(lambda speed: self.post(Command.SPEED, speed))
 
     def _build_status(self) -> None:
         bar = self.statusBar()
@@ -302,9 +303,9 @@ class MainWindow(QMainWindow):
         frames."""
         self._play_when_drawn = on and self.last_snapshot is None
         if not self._play_when_drawn:
-            self.post("play" if on else "pause")
+            self.post(Command.PLAY if on else Command.PAUSE)
 
-    def post(self, command: str, value: Any = None) -> None:
+    def post(self, command: Command, value: Any = None) -> None:
         self.worker.post(command, value)
 
     @property
@@ -326,7 +327,7 @@ class MainWindow(QMainWindow):
         self._preset = None
         self.panel.set_preset(None)
         self._show_title()
-        self.post("set_config", new)
+        self.post(Command.SET_CONFIG, new)
 
     def _refuse(self, message: str) -> None:
         self.panel.set_config(self._config)
@@ -345,7 +346,7 @@ class MainWindow(QMainWindow):
         self._pending_configs += 1
         self.panel.set_config(config)
         self.panel.set_preset(name)
-        self.post("load_config", config)
+        self.post(Command.LOAD_CONFIG, config)
         self.statusBar().showMessage(f"Loaded preset {name}.", 5000)
 
     @Slot()
@@ -455,7 +456,7 @@ class MainWindow(QMainWindow):
         self.frame_cost_s = cost
         if self._play_when_drawn:
             self._play_when_drawn = False
-            self.post("play")
+            self.post(Command.PLAY)
         rest_ms = int(1000 * cost * (1.0 / GUI_BUDGET - 1.0))
         if rest_ms <= 1:
             self._release_frame()
@@ -464,7 +465,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _release_frame(self) -> None:
-        """One "frame_done" per Snapshot drawn, so the worker's frames in flight stay counted."""
+        """One Command.FRAME_DONE per Snapshot drawn, so the worker's frames in flight stay counted."""
         n, self._frames_unacked = self._frames_unacked, 0
         for _ in range(n):
             self.worker.frame_done()

@@ -15,15 +15,11 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from ganstudio.core.commands import Command, Event
 from ganstudio.core.config import TrainConfig
 from ganstudio.core.loop import (
-    CONFIG_APPLIED,
-    ERROR,
     FRAME_S,
     LIVE_EVAL_SAMPLES,
-    MESSAGE,
-    RUNNING_CHANGED,
-    SNAPSHOT,
     SPEEDS,
     Mailbox,
     Speed,
@@ -61,21 +57,21 @@ class TrainerWorker(QObject):
         self._order = threading.Lock()  # keeps commands in the order the GUI posted them
 
     # ---- called from the GUI thread (thread-safe) ---------------------------
-    def post(self, command: str, value: Any = None) -> None:
+    def post(self, command: Command, value: Any = None) -> None:
         with self._order:
             process = self._process
-            if process is not None and command != "stop" and not self.mailbox.pending():
+            if process is not None and command != Command.STOP and not self.mailbox.pending():
                 process.send(command, value)  # straight down the pipe: no wait for the relay's next poll
             else:
                 self.mailbox.put(command, value)
 
     def request_stop(self) -> None:
         self._stop.set()
-        self.mailbox.put("stop")
+        self.mailbox.put(Command.STOP)
 
     def frame_done(self) -> None:
         """The GUI has drawn the last Snapshot; the next one may be sent."""
-        self.post("frame_done")
+        self.post(Command.FRAME_DONE)
 
     # ---- on the worker thread -------------------------------------------------
     @Slot()
@@ -90,18 +86,19 @@ class TrainerWorker(QObject):
         finally:
             self.finished.emit()
 
-    def _dispatch(self, kind: str, payload: Any) -> None:
-        if kind == SNAPSHOT:
-            self.frames_emitted += 1
-            self.snapshot_ready.emit(payload)
-        elif kind == MESSAGE:
-            self.messages.emit(payload)
-        elif kind == ERROR:
-            self.error.emit(payload)
-        elif kind == CONFIG_APPLIED:
-            self.config_applied.emit(payload)
-        elif kind == RUNNING_CHANGED:
-            self.running_changed.emit(payload)
+    def _dispatch(self, kind: Event, payload: Any) -> None:
+        match kind:
+            case Event.SNAPSHOT:
+                self.frames_emitted += 1
+                self.snapshot_ready.emit(payload)
+            case Event.MESSAGE:
+                self.messages.emit(payload)
+            case Event.ERROR:
+                self.error.emit(payload)
+            case Event.CONFIG_APPLIED:
+                self.config_applied.emit(payload)
+            case Event.RUNNING_CHANGED:
+                self.running_changed.emit(payload)
 
     def _start_process(self) -> bool:
         from ganstudio.core.remote import TrainingProcess
@@ -113,37 +110,35 @@ class TrainerWorker(QObject):
             return False
         self.trainer_pid = process.pid
         if not self._relay_commands(process):  # what the GUI posted while the process started, in order
-            self._stop.set()  # "stop" among them: the relay ends at once and stops the process
+            self._stop.set()  # Command.STOP among them: the relay ends at once and stops the process
         self._process = process
         return True
 
     def _relay_commands(self, process) -> bool:
-        """Forward queued commands; False once "stop" is among them."""
+        """Forward queued commands; False once Command.STOP is among them."""
         with self._order:  # post() cannot overtake commands taken here but not yet sent
             for command, value in self.mailbox.take_all():
-                if command == "stop":
+                if command == Command.STOP:
                     return False
                 process.send(command, value)
         return True
 
     def _relay(self) -> None:
-        from ganstudio.core.remote import EXITED
-
         process = self._process
         try:
             while not self._stop.is_set():
                 if not self._relay_commands(process):
                     return
                 for kind, payload in process.receive(RELAY_POLL_S):
-                    if kind == EXITED:
+                    if kind == Event.EXITED:
                         if not self._stop.is_set():
                             self.running_changed.emit(False)
                             self.error.emit(f"The training process ended unexpectedly (exit code {payload}). "
                                             "Close and reopen the window to start again.")
                         return
-                    if kind == SNAPSHOT and not finite_snapshot(payload):  # samples drawn here, from sent weights
-                        process.send("frame_done")  # it will not be drawn
-                        process.send("pause")
+                    if kind == Event.SNAPSHOT and not finite_snapshot(payload):  # samples drawn here, from sent weights
+                        process.send(Command.FRAME_DONE)  # it will not be drawn
+                        process.send(Command.PAUSE)
                         self.error.emit("A frame's samples came out non-finite (NaN or infinite), so it was not "
                                         "drawn; training is paused. Try a smaller learning rate.")
                         continue
@@ -154,4 +149,4 @@ class TrainerWorker(QObject):
             self.trainer_pid = None
 
 
-__all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "Mailbox", "SPEEDS", "Speed", "TrainerWorker"]
+__all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "Command", "Mailbox", "SPEEDS", "Speed", "TrainerWorker"]

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from ganstudio.core.commands import Command, Event
 from ganstudio.core.loop import FRAME_S, FRAMES_IN_FLIGHT, MEASURE_NICE, Mailbox, Speed, TrainingLoop
 from ganstudio.core.presets import load_preset
 from ganstudio.core.trainer import Trainer
@@ -29,11 +30,11 @@ class Harness:
 
     def _emit(self, kind, payload):
         self.events.append((time.perf_counter(), kind, payload))
-        if kind == "snapshot" and self.auto:
-            self.box.put("frame_done")
+        if kind == Event.SNAPSHOT and self.auto:
+            self.box.put(Command.FRAME_DONE)
 
     def snaps(self):
-        return [(t, p) for t, k, p in self.events if k == "snapshot"]
+        return [(t, p) for t, k, p in self.events if k == Event.SNAPSHOT]
 
     def of(self, kind):
         return [p for _, k, p in self.events if k == kind]
@@ -45,7 +46,7 @@ class Harness:
             time.sleep(0.01)
 
     def stop(self):
-        self.box.put("stop")
+        self.box.put(Command.STOP)
         self.thread.join(5)
         assert not self.thread.is_alive()
 
@@ -66,10 +67,10 @@ def harness():
 
 def test_play_caps_frames_at_30_a_second_and_never_waits_for_them(harness):
     h = harness()
-    h.box.put("play")
+    h.box.put(Command.PLAY)
     time.sleep(1.5)
-    h.box.put("pause")
-    h.wait_for(lambda: h.of("running_changed")[-1:] == [False])
+    h.box.put(Command.PAUSE)
+    h.wait_for(lambda: h.of(Event.RUNNING_CHANGED)[-1:] == [False])
     times = [t for t, _ in h.snaps()[1:-1]]
     assert len(times) >= 5
     assert (len(times) - 1) / (times[-1] - times[0]) <= 1.0 / FRAME_S + 3
@@ -79,12 +80,12 @@ def test_play_caps_frames_at_30_a_second_and_never_waits_for_them(harness):
 
 def test_no_more_than_two_frames_wait_to_be_drawn(harness):
     h = harness(auto_frame_done=False)
-    h.box.put("play")
+    h.box.put(Command.PLAY)
     time.sleep(0.8)
     assert len(h.snaps()) == FRAMES_IN_FLIGHT == 2, "Snapshots piled up while the GUI was busy"
     steps_before = h.loop.trainer.step_count
     assert steps_before > 5, "training waited for the GUI"
-    h.box.put("frame_done")
+    h.box.put(Command.FRAME_DONE)
     h.wait_for(lambda: len(h.snaps()) >= 3)
     time.sleep(0.3)
     assert len(h.snaps()) == 3
@@ -92,31 +93,62 @@ def test_no_more_than_two_frames_wait_to_be_drawn(harness):
 
 def test_paced_speed_draws_every_step(harness):
     h = harness()
-    h.box.put("speed", Speed(1, 0.05))
-    h.box.put("play")
+    h.box.put(Command.SPEED, Speed(1, 0.05))
+    h.box.put(Command.PLAY)
     h.wait_for(lambda: h.snaps()[-1][1].step >= 5)
-    h.box.put("pause")
+    h.box.put(Command.PAUSE)
     assert {s.step for _, s in h.snaps()} >= set(range(0, 6))
 
 
 def test_config_change_applies_between_steps_and_bad_one_is_refused(harness):
     h = harness()
     old = h.loop.trainer.config
-    h.box.put("set_config", old.replace(lr_g=3e-4))
-    h.wait_for(lambda: h.of("config_applied"))
+    h.box.put(Command.SET_CONFIG, old.replace(lr_g=3e-4))
+    h.wait_for(lambda: h.of(Event.CONFIG_APPLIED))
     assert h.loop.trainer.config.lr_g == 3e-4
-    h.box.put("set_config", old.replace(distribution="file:/nonexistent/x.csv"))
-    h.wait_for(lambda: h.of("error"))
-    assert "x.csv" in h.of("error")[-1]
-    assert h.of("config_applied")[-1].lr_g == 3e-4  # the previous settings are kept
+    h.box.put(Command.SET_CONFIG, old.replace(distribution="file:/nonexistent/x.csv"))
+    h.wait_for(lambda: h.of(Event.ERROR))
+    assert "x.csv" in h.of(Event.ERROR)[-1]
+    assert h.of(Event.CONFIG_APPLIED)[-1].lr_g == 3e-4  # the previous settings are kept
 
 
 def test_non_finite_step_pauses_with_message(harness, failing_factory):
     h = harness(factory=failing_factory("g_loss became nan"))
+    h.box.put(Command.PLAY)
+    h.wait_for(lambda: h.of(Event.ERROR))
+    assert "g_loss became nan" in h.of(Event.ERROR)[0]
+    assert h.of(Event.RUNNING_CHANGED)[-1] is False
+
+
+def test_every_command_has_a_case_of_its_own_in_the_loop():
+    """A Command added without a case would end the loop as unknown the first time it is posted."""
+    import ast
+    import inspect
+
+    from ganstudio.core import loop
+
+    handled = set()
+    for node in ast.walk(ast.parse(inspect.getsource(loop.TrainingLoop._handle).lstrip())):
+        if isinstance(node, ast.MatchValue) and isinstance(node.value, ast.Attribute):
+            assert isinstance(node.value.value, ast.Name) and node.value.value.id == "Command"
+            handled.add(node.value.attr)
+    assert handled == {c.name for c in Command}
+
+
+def test_a_command_posted_as_its_string_reaches_the_same_case(harness):
+    h = harness()
     h.box.put("play")
-    h.wait_for(lambda: h.of("error"))
-    assert "g_loss became nan" in h.of("error")[0]
-    assert h.of("running_changed")[-1] is False
+    h.wait_for(lambda: h.of(Event.RUNNING_CHANGED) == [True])
+    h.box.put("pause")
+    h.wait_for(lambda: h.of(Event.RUNNING_CHANGED) == [True, False])
+    assert not any("unknown" in e for e in h.of(Event.ERROR))
+
+
+def test_commands_and_events_pickle_to_the_same_member():
+    import pickle
+
+    for member in [*Command, *Event]:
+        assert pickle.loads(pickle.dumps(member)) is member
 
 
 def test_unknown_command_ends_the_loop_with_a_message(harness):
@@ -124,7 +156,7 @@ def test_unknown_command_ends_the_loop_with_a_message(harness):
     h.box.put("dance")
     h.thread.join(5)
     assert not h.thread.is_alive()
-    assert "dance" in h.of("error")[-1]
+    assert "dance" in h.of(Event.ERROR)[-1]
 
 
 def test_a_slow_first_measurement_does_not_space_out_the_later_ones(harness):
@@ -144,9 +176,9 @@ def test_a_slow_first_measurement_does_not_space_out_the_later_ones(harness):
         return trainer
 
     h = harness(factory=factory)
-    h.box.put("play")
+    h.box.put(Command.PLAY)
     time.sleep(3.0)
-    h.box.put("pause")
+    h.box.put(Command.PAUSE)
     assert len({s.metrics_step for _, s in h.snaps()}) >= 2  # with the bug: the next one after 33 s
 
 
@@ -168,10 +200,10 @@ def test_measurements_while_playing_run_beside_training(harness):
 
     h = harness(factory=factory)
     loop_thread = h.thread.name
-    h.box.put("play")
+    h.box.put(Command.PLAY)
     time.sleep(4.0)
-    h.box.put("pause")
-    h.wait_for(lambda: h.of("running_changed")[-1:] == [False])
+    h.box.put(Command.PAUSE)
+    h.wait_for(lambda: h.of(Event.RUNNING_CHANGED)[-1:] == [False])
     snaps = [s for _, s in h.snaps()]
     behind = [s for s in snaps if threads and s.metrics_step < s.step]
     assert behind  # cheap frames carry the last finished measurement
@@ -204,8 +236,8 @@ def test_the_measuring_thread_yields_to_the_gui_and_training(harness):
     if base >= MEASURE_NICE:
         pytest.skip("this process already runs at or below the measuring thread's priority")
     h = harness(factory=factory)
-    h.box.put("play")
+    h.box.put(Command.PLAY)
     h.wait_for(lambda: any(name.startswith("measure") for name, _ in seen))
-    h.box.put("pause")
+    h.box.put(Command.PAUSE)
     assert all(nice == MEASURE_NICE for name, nice in seen if name.startswith("measure"))
     assert all(nice == base for name, nice in seen if not name.startswith("measure"))  # in line: unchanged

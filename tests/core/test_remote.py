@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from ganstudio.core.commands import Command, Event
 from ganstudio.core.presets import load_preset
 from ganstudio.core.remote import EXITED, SnapshotReceiver, SnapshotSender, TrainingProcess
 from ganstudio.core.trainer import Trainer
@@ -55,21 +56,21 @@ def process():
 
 
 def test_child_trains_takes_commands_and_stops_promptly(process):
-    got = _collect(process, lambda g: any(k == "snapshot" for k, _ in g))
-    assert got[0][1].step == 0
-    process.send("play")
-    process.send("frame_done")
+    got = _collect(process, lambda g: any(k == Event.SNAPSHOT for k, _ in g))
+    assert got[0][0] is Event.SNAPSHOT and got[0][1].step == 0
+    process.send(Command.PLAY)
+    process.send(Command.FRAME_DONE)
 
     def trained(g):
         for k, payload in g:
-            if k == "snapshot":
-                process.send("frame_done")
-        return any(k == "snapshot" and p.step >= 10 for k, p in g)
+            if k == Event.SNAPSHOT:
+                process.send(Command.FRAME_DONE)
+        return any(k == Event.SNAPSHOT and p.step >= 10 for k, p in g)
 
     _collect(process, trained)
-    process.send("set_config", load_preset("ring-8").config.replace(lr_d=5e-4))
-    got = _collect(process, lambda g: any(k == "config_applied" for k, _ in g))
-    assert [p for k, p in got if k == "config_applied"][0].lr_d == 5e-4
+    process.send(Command.SET_CONFIG, load_preset("ring-8").config.replace(lr_d=5e-4))
+    got = _collect(process, lambda g: any(k == Event.CONFIG_APPLIED for k, _ in g))
+    assert [p for k, p in got if k == Event.CONFIG_APPLIED][0].lr_d == 5e-4
     time.sleep(0.5)  # unread Snapshots pile up in the pipe: stop must still be prompt
     t0 = time.perf_counter()
     process.stop()
@@ -78,7 +79,7 @@ def test_child_trains_takes_commands_and_stops_promptly(process):
 
 
 def test_a_dead_child_is_reported(process):
-    _collect(process, lambda g: any(k == "snapshot" for k, _ in g))
+    _collect(process, lambda g: any(k == Event.SNAPSHOT for k, _ in g))
     process.process.kill()
     got = _collect(process, lambda g: any(k == EXITED for k, _ in g))
     assert [p for k, p in got if k == EXITED][0] != 0

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from ganstudio.core.commands import Command
 from ganstudio.core.trainer import NonFiniteError, Trainer
 
 
@@ -275,7 +276,7 @@ def test_play_pressed_before_the_first_frame_starts_training_once_it_is_drawn(qt
     try:
         assert window.last_snapshot is None and not posted
         qtbot.waitUntil(lambda: window.last_snapshot is not None and window.last_snapshot.step > 0, timeout=20000)
-        assert posted[0] == ("play", 1)  # sent after the first frame was drawn
+        assert posted[0] == (Command.PLAY, 1)  # sent after the first frame was drawn
         assert window.transport.play.isChecked()
     finally:
         window.close()

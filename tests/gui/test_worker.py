@@ -8,6 +8,7 @@ import time
 import pytest
 from PySide6.QtCore import QObject, Qt, QThread, Slot
 
+from ganstudio.core.commands import Command, Event
 from ganstudio.core.presets import load_preset
 from ganstudio.core.trainer import Trainer
 from ganstudio.gui.worker import FRAME_S, Mailbox, Speed, TrainerWorker
@@ -33,11 +34,11 @@ def test_mailbox_keeps_order_across_threads():
 
 def test_mailbox_wait_wakes_on_put():
     box = Mailbox()
-    threading.Timer(0.05, box.put, args=("play",)).start()
+    threading.Timer(0.05, box.put, args=(Command.PLAY,)).start()
     t0 = time.perf_counter()
     box.wait(5.0)
     assert time.perf_counter() - t0 < 1.0
-    assert box.take_all() == [("play", None)]
+    assert box.take_all() == [(Command.PLAY, None)]
 
 
 class Running(QObject):
@@ -105,9 +106,9 @@ def running(qtbot):
 
 def test_full_speed_emits_at_most_30_frames_a_second(qtbot, running):
     r = running()
-    r.worker.post("play")
+    r.worker.post(Command.PLAY)
     qtbot.wait(1500)
-    r.worker.post("pause")
+    r.worker.post(Command.PAUSE)
     qtbot.wait(200)
     times = [t for t, s in r.snaps[1:-1]]
     assert len(times) >= 5, "too few frames while playing"
@@ -119,10 +120,10 @@ def test_full_speed_emits_at_most_30_frames_a_second(qtbot, running):
 
 def test_slow_motion_draws_every_step(qtbot, running):
     r = running()
-    r.worker.post("speed", Speed(1, 0.1))
-    r.worker.post("play")
+    r.worker.post(Command.SPEED, Speed(1, 0.1))
+    r.worker.post(Command.PLAY)
     qtbot.waitUntil(lambda: r.snaps[-1][1].step >= 4, timeout=10000)
-    r.worker.post("pause")
+    r.worker.post(Command.PAUSE)
     qtbot.wait(300)
     steps = [s.step for _, s in r.snaps]
     assert set(range(0, 5)) <= set(steps), f"slow motion skipped a step: {steps}"
@@ -132,10 +133,10 @@ def test_freeze_flags_reach_the_trainer(qtbot, running, recording_factory):
     calls, factory = recording_factory
 
     r = running(factory=factory)
-    r.worker.post("freeze_d", True)
-    r.worker.post("play")
+    r.worker.post(Command.FREEZE_D, True)
+    r.worker.post(Command.PLAY)
     qtbot.waitUntil(lambda: len(calls) >= 3, timeout=10000)
-    r.worker.post("freeze_g", True)  # both frozen: the worker pauses instead of spinning
+    r.worker.post(Command.FREEZE_G, True)  # both frozen: the worker pauses instead of spinning
     qtbot.waitUntil(lambda: not r.running, timeout=5000)
     n = len(calls)
     qtbot.wait(200)
@@ -145,7 +146,7 @@ def test_freeze_flags_reach_the_trainer(qtbot, running, recording_factory):
 
 def test_error_pauses_and_stop_is_prompt(qtbot, running, failing_factory):
     r = running(factory=failing_factory("d_loss became nan"))
-    r.worker.post("play")
+    r.worker.post(Command.PLAY)
     qtbot.waitUntil(lambda: bool(r.errors), timeout=5000)
     assert "non-finite" in r.errors[0] and "d_loss became nan" in r.errors[0]
     qtbot.waitUntil(lambda: not r.running, timeout=5000)
@@ -158,17 +159,17 @@ def test_bad_config_is_refused_and_old_config_kept(qtbot, running):
     r = running()
     old = r.config
     new = old.replace(distribution="file:/nonexistent/points.csv")
-    r.worker.post("set_config", new)
+    r.worker.post(Command.SET_CONFIG, new)
     qtbot.waitUntil(lambda: bool(r.applied), timeout=10000)
     assert r.applied == [old]
     assert r.errors and "points.csv" in r.errors[-1]
 
 
 def test_a_stop_posted_while_the_training_process_starts_ends_the_worker():
-    """"stop" taken from the mailbox with the commands queued during start-up is not lost."""
+    """Command.STOP taken from the mailbox with the commands queued during start-up is not lost."""
     worker = TrainerWorker(load_preset("ring-8").config, process=True)
-    worker.mailbox.put("play")
-    worker.mailbox.put("stop")  # as if posted before the process was up (no request_stop)
+    worker.mailbox.put(Command.PLAY)
+    worker.mailbox.put(Command.STOP)  # as if posted before the process was up (no request_stop)
     runner = threading.Thread(target=worker.run, daemon=True)
     runner.start()
     runner.join(60)
@@ -192,7 +193,7 @@ def test_a_frame_drawn_non_finite_in_the_window_is_dropped_and_training_paused(m
         pid = None
 
         def __init__(self, config, num_threads):
-            self.sent, self.queue = [], [("snapshot", good), ("snapshot", bad)]
+            self.sent, self.queue = [], [(Event.SNAPSHOT, good), (Event.SNAPSHOT, bad)]
 
         def send(self, command, value=None):
             self.sent.append(command)
@@ -220,4 +221,4 @@ def test_a_frame_drawn_non_finite_in_the_window_is_dropped_and_training_paused(m
     runner.join(5)
     assert shown == [good]
     assert errors and "non-finite" in errors[0]
-    assert made[0].sent[-2:] == ["frame_done", "pause"]
+    assert made[0].sent[-2:] == [Command.FRAME_DONE, Command.PAUSE]
