@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from PySide6.QtCore import QAbstractEventDispatcher, QByteArray, QSettings, QSize, Qt, QThread, QTimer, Slot
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThread, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -29,6 +29,7 @@ from ganstudio.core.sources import builtin_dimension
 from ganstudio.core.presets import load_preset, preset_names
 
 from . import dialogs
+from .frame_pacing import FramePacer
 from .panels import ControlPanel
 from .transport import TransportBar
 from .views import DataView, MetricsView, TheoryPanel
@@ -36,7 +37,6 @@ from .worker import TrainerWorker
 
 DEFAULT_PRESET = "ring-8"
 STOP_WAIT_MS = 900  # the issue allows one second from close to exit
-GUI_BUDGET = 0.7  # at most this share of the GUI thread goes to drawing frames while training runs (the trainer has its own process)
 PANEL_HZ = 2  # redraws per second of the metric plots and theory text while training runs
 
 
@@ -94,7 +94,6 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._theory_due = None  # a Snapshot the theory text is still to show (see _draw_one_panel_part)
         self._theory_turn = False
-        self._panel_part_due = False  # a metric plot or the theory text waits for the samples' paint
 
         self._build_views()
         self._build_dock()
@@ -111,18 +110,10 @@ class MainWindow(QMainWindow):
         self.worker.moveToThread(self.trainer_thread)
         self.trainer_thread.started.connect(self.worker.run)
         self.worker.finished.connect(self.trainer_thread.quit)
-        self.worker.snapshot_ready.connect(self._on_snapshot)
-        self._frame_started: float | None = None
-        self._frames_unacked = 0
-        self._pending_snap = None  # the newest Snapshot not drawn yet
-        self._draw_scheduled = False
+        self.pacer = FramePacer(draw=self._draw_frame, draw_part=self._draw_panel_part,
+                                frame_over=self._on_frame_over, frame_done=self.worker.frame_done, parent=self)
+        self.worker.snapshot_ready.connect(self.pacer.on_frame)
         self._play_when_drawn = False  # Play was pressed before the first frame was drawn
-        self.frame_cost_s = 0.0  # GUI time of the last frame, from arrival to idle (the benchmark reads it)
-        QAbstractEventDispatcher.instance().aboutToBlock.connect(self._on_idle)
-        self._frame_watchdog = QTimer(self)  # an event loop that never idles still gets frames
-        self._frame_watchdog.setSingleShot(True)
-        self._frame_watchdog.setInterval(500)
-        self._frame_watchdog.timeout.connect(self._on_idle)
         self.worker.messages.connect(self._on_message)
         self.worker.error.connect(self._on_error)
         self.worker.config_applied.connect(self._on_config_applied)
@@ -410,65 +401,21 @@ class MainWindow(QMainWindow):
         self._error_box = None
 
     # ---- drawing ----------------------------------------------------------------
-    @Slot(object)
-    def _on_snapshot(self, snap) -> None:
-        """Draw (from a zero timer, so two Snapshots arriving together are drawn once, as the
-        newer, and timers and input get a turn between frames), then let the worker send the
-        next frame once drawing (paint included) is done and the GUI has rested in
-        proportion, so drawing never takes more than GUI_BUDGET of this thread."""
-        self._frames_unacked += 1
-        self._pending_snap = snap
-        if not self._draw_scheduled:
-            self._draw_scheduled = True
-            QTimer.singleShot(0, self._draw_pending)
+    @property
+    def frame_cost_s(self) -> float:
+        """GUI time of the last frame of the live loop, from its draw to the event loop's sleep."""
+        return self.pacer.pacing.cost_s
 
-    @Slot()
-    def _draw_pending(self) -> None:
-        self._draw_scheduled = False
-        snap, self._pending_snap = self._pending_snap, None
-        if snap is None:
-            return
-        if self._frame_started is None:
-            self._frame_started = time.perf_counter()
-        try:
-            if not self._closed:
-                first = self.last_snapshot is None  # drawn whole, before any training starts
-                self.show_snapshot(snap, everything=first or not self.transport.play.isChecked())
-        finally:
-            self._frame_watchdog.start()
+    def _draw_frame(self, snap) -> None:
+        """The pacer's draw: the first frame, and every frame while paused, draws every panel."""
+        if not self._closed:
+            first = self.last_snapshot is None  # drawn whole, before any training starts
+            self.show_snapshot(snap, everything=first or not self.transport.play.isChecked())
 
-    @Slot()
-    def _on_idle(self) -> None:
-        """The event loop is about to sleep: every event of the last frame, paints too, is done."""
-        if self._frame_started is None:
-            return
-        if self._panel_part_due:
-            # The samples are painted; the metric plot or theory text due with this frame now gets
-            # an event-loop turn, and a paint, of its own.  Drawn in one turn with the samples, the
-            # two were the GUI thread's longest stalls (30-40 ms here; bench/RESULTS.md).
-            self._panel_part_due = False
-            QTimer.singleShot(0, self._draw_panel_part)
-            self._frame_watchdog.start()
-            return
-        cost = time.perf_counter() - self._frame_started
-        self._frame_started = None
-        self._frame_watchdog.stop()
-        self.frame_cost_s = cost
+    def _on_frame_over(self) -> None:
         if self._play_when_drawn:
             self._play_when_drawn = False
             self.post(Command.PLAY)
-        rest_ms = int(1000 * cost * (1.0 / GUI_BUDGET - 1.0))
-        if rest_ms <= 1:
-            self._release_frame()
-        else:
-            QTimer.singleShot(rest_ms, self._release_frame)
-
-    @Slot()
-    def _release_frame(self) -> None:
-        """One Command.FRAME_DONE per Snapshot drawn, so the worker's frames in flight stay counted."""
-        n, self._frames_unacked = self._frames_unacked, 0
-        for _ in range(n):
-            self.worker.frame_done()
 
     def show_snapshot(self, snap, everything: bool = True) -> None:
         """Draw one Snapshot (also used by render_to_png).
@@ -497,11 +444,10 @@ class MainWindow(QMainWindow):
                 self._panel_seen[panel] = (now, snap.metrics_step, snap.step)
         if everything:
             self._theory_due = None  # drawn just now, from this newer snapshot
-        elif self._frame_started is None:  # not a frame of the live loop (a benchmark's direct call)
+        elif not self.pacer.in_frame:  # a direct call, not a frame of the live loop
             self._draw_one_panel_part()
-        else:
-            # drawn once the samples are painted (see _on_idle)
-            self._panel_part_due = self._theory_due is not None or self.metrics.advance_pending()
+        else:  # drawn in an event-loop turn of its own once the samples are painted
+            self.pacer.part_due = self._theory_due is not None or self.metrics.advance_pending()
         self.status_device.setText(f"device: {snap.device}")
         self.status_step.setText(f"step {snap.step:,}")
         self.status_rate.setText(f"{snap.steps_per_s:,.1f} steps/s")

@@ -288,16 +288,16 @@ def test_a_metric_plot_or_the_theory_is_drawn_in_its_own_turn_after_the_samples(
     on top of theirs: those frames were the GUI thread's longest stalls."""
     in_frame = [False]
     panel_calls: list[bool] = []  # for each panel update: was it inside a samples frame?
-    draw_pending = window._draw_pending
+    show_snapshot = window.show_snapshot  # the pacer's draw of each frame goes through it
 
-    def draw_and_flag():
+    def draw_and_flag(snap, everything=True):
         in_frame[0] = True
         try:
-            draw_pending()
+            show_snapshot(snap, everything)
         finally:
             in_frame[0] = False
 
-    window._draw_pending = draw_and_flag
+    window.show_snapshot = draw_and_flag
     advance, theory = window.metrics.advance, window.theory.show_snapshot
     window.metrics.advance = lambda: (panel_calls.append(in_frame[0]), advance())[1]
     window.theory.show_snapshot = lambda snap: (panel_calls.append(in_frame[0]), theory(snap))[1]
