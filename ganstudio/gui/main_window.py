@@ -29,6 +29,7 @@ from ganstudio.core.sources import builtin_dimension
 from ganstudio.core.presets import load_preset, preset_names
 
 from . import dialogs
+from .export import save_window_png
 from .frame_pacing import FramePacer
 from .panels import ControlPanel
 from .transport import TransportBar
@@ -472,8 +473,6 @@ class MainWindow(QMainWindow):
 
     # ---- files -------------------------------------------------------------------
     def save_png(self, path: str) -> bool:
-        from .render import save_window_png
-
         return save_window_png(self, path)
 
     @Slot()

@@ -55,6 +55,7 @@ def render_to_png(preset: str, steps: int, out: str | os.PathLike, seed: int | N
     from PySide6.QtCore import QSettings, Qt
 
     from .app import ensure_app
+    from .export import save_window_png
     from .main_window import MainWindow
 
     app = ensure_app(headless=True)
@@ -76,7 +77,3 @@ def render_to_png(preset: str, steps: int, out: str | os.PathLike, seed: int | N
             window.deleteLater()
             app.processEvents()
 
-
-def save_window_png(window, out: str | os.PathLike) -> bool:
-    """Grab the whole window (menus, dock, views, status bar) as it is drawn now."""
-    return window.grab().save(os.fspath(out), "PNG")
