@@ -12,6 +12,8 @@ import html
 import math
 from decimal import Decimal
 
+import numpy as np
+
 from PySide6.QtWidgets import (
     QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QTextBrowser, QToolButton, QVBoxLayout, QWidget,
 )
@@ -225,7 +227,102 @@ def _bound_line(v: _Values) -> str:
     return line
 
 
+def _mean_line(name: str, scores) -> str:
+    v = np.asarray(scores, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    return f"{name} = {_num(fmt(float(v.mean())))}" if v.size else f"{name} = " + _na("n/a (no finite scores)")
+
+
+def _fid_line(snap: Snapshot) -> str:
+    fid, floor = snap.metrics.get("fid"), snap.metrics.get("fid_floor")
+    if fid is None or not math.isfinite(fid):
+        return "FID = " + _na(_missing_image_metric(snap))
+    line = f"FID = {_num(fmt(fid, 2))}"
+    if floor is not None and math.isfinite(floor):
+        line += (f" against its floor {_num(fmt(floor, 2))}: the FID between two halves of the real set, "
+                 "what a perfect generator would score with this many samples")
+    return line
+
+
+def _missing_image_metric(snap: Snapshot) -> str:
+    """Why a classifier metric is missing: the note that says so, or no measurement yet."""
+    for note in snap.notes:
+        if "FID" in note or "class" in note:
+            return f"n/a ({html.escape(note)})"
+    return "n/a (not measured yet)"
+
+
+def render_image_html(snap: Snapshot, bits: bool = False) -> str:
+    """The image case: which of the toy case's quantities cannot be computed, and what stands in for them."""
+    v = _Values(snap, bits)
+    m = snap.images.measured if snap.images is not None else None
+    parts = [
+        f"<h3>The mathematics of this GAN, live — values measured at step {snap.metrics_step}</h3>",
+        "<p>These are images. p<sub>data</sub> has no closed form and no density can be estimated in "
+        "thousands of dimensions from the samples we have, so <b>the entropy H, the cross-entropy, "
+        "KL(P<sub>data</sub> ‖ P<sub>G</sub>), the JSD and V(G, D*) are not estimated</b> here. "
+        "What stands in for them: FID against its floor, the class KL, the classes covered, and D's scores "
+        "against ½.</p>",
+    ]
+    parts.append(_section(
+        1, "The game",
+        "V(G, D) = E<sub>x~P<sub>data</sub></sub>[log D(x)] + E<sub>x~P<sub>G</sub></sub>[log(1 − D(x))]",
+        [f"D's loss = {_num(fmt(snap.metrics['d_loss']))}, G's loss = {_num(fmt(snap.metrics['g_loss']))}"
+         if _finite(snap, "d_loss") and _finite(snap, "g_loss") else "losses: " + _na("n/a (none yet)")],
+        "The game is the same as for points; only its value at D* cannot be computed without p<sub>data</sub>.",
+    ))
+    if snap.critic:
+        lines = ([_mean_line("mean critic score on real images", m.d_real),
+                  _mean_line("mean critic score on generated images", m.d_fake)] if m is not None
+                 else [_na("measuring…")])
+        why = (f"loss = {html.escape(snap.config.loss)} trains D as a critic: its output is a score, not a "
+               "probability, so there is no ½ to reach; G is doing well when the two means draw together.")
+    else:
+        lines = ([_mean_line("mean D(x) on real images", m.d_real),
+                  _mean_line("mean D(G(z)) on generated images", m.d_fake)] if m is not None
+                 else [_na("measuring…")])
+        why = "At the game's optimum P<sub>G</sub> = P<sub>data</sub> and D* = ½ everywhere: both means move to ½."
+    parts.append(_section(
+        2, "The optimal discriminator, seen through D's scores",
+        "D*(x) = p<sub>data</sub>(x) / (p<sub>data</sub>(x) + p<sub>G</sub>(x)) = ½ when P<sub>G</sub> = "
+        "P<sub>data</sub>", lines, why))
+    parts.append(_section(
+        3, "Fréchet distance (FID), in place of the JSD",
+        "FID = ‖μ<sub>r</sub> − μ<sub>g</sub>‖² + Tr(Σ<sub>r</sub> + Σ<sub>g</sub> − 2(Σ<sub>r</sub>Σ<sub>g</sub>)"
+        "<sup>½</sup>)",
+        [_fid_line(snap)],
+        "Gaussians fitted to the features that a classifier trained on the real set (standing in for "
+        "Inception) gives real and generated images, compared by the "
+        "Fréchet (2-Wasserstein) distance: 0 when their means and covariances agree. Lower is better; "
+        "it cannot go below its sampling-noise floor.",
+    ))
+    covered, total = snap.metrics.get("classes_covered"), snap.metrics.get("classes_total")
+    covered_line = (f"classes covered = {_num(str(round(covered)))} of {round(total)}"
+                    if covered is not None and total is not None and math.isfinite(covered) and math.isfinite(total)
+                    else "classes covered = " + _na(_missing_image_metric(snap)))
+    accuracy = (f"; the classifier is right on {_num(f'{round(100 * m.classifier_accuracy)}%')} of held-out "
+                "real images" if m is not None and math.isfinite(m.classifier_accuracy) else "")
+    parts.append(_section(
+        4, "Classes, in place of KL and the modes",
+        "class KL = D<sub>KL</sub>(q<sub>G</sub> ‖ q<sub>data</sub>) = Σ<sub>k</sub> q<sub>G</sub>(k) "
+        "log q<sub>G</sub>(k) / q<sub>data</sub>(k)",
+        [f"class KL = {v.show('class_kl')}", covered_line + accuracy],
+        "q(k): the share of images a classifier trained on the real set assigns to class k. A class G never "
+        "draws is a missed mode; the class KL is 0 when G draws every class as often as the data does.",
+    ))
+    if snap.notes:
+        parts.append("<p style='color:#555555'>Notes: " + "; ".join(html.escape(n) for n in snap.notes) + "</p>")
+    return "".join(parts)
+
+
+def _finite(snap: Snapshot, key: str) -> bool:
+    value = snap.metrics.get(key)
+    return value is not None and math.isfinite(value)
+
+
 def render_html(snap: Snapshot, bits: bool = False) -> str:
+    if snap.dim == 0:
+        return render_image_html(snap, bits)
     v = _Values(snap, bits)
     parts = [  # the page names the metrics' step only: it changes when they do, not every frame
         f"<h3>The mathematics of this GAN, live — values measured at step {snap.metrics_step}</h3>",
@@ -299,4 +396,4 @@ def render_html(snap: Snapshot, bits: bool = False) -> str:
     return "".join(parts)
 
 
-__all__ = ["TheoryPanel", "render_html", "sum_digits", "fmt"]
+__all__ = ["TheoryPanel", "render_html", "render_image_html", "sum_digits", "fmt"]
