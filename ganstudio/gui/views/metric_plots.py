@@ -1,5 +1,5 @@
-"""The metrics panel's six plots as one table, and the series they draw. No Qt: the view
-builds and updates its plots from PLOTS."""
+"""The metrics panel's plots as one table, and the series and reference values they draw. No
+Qt: the view builds and updates its plots from PLOTS."""
 
 from __future__ import annotations
 
@@ -51,6 +51,12 @@ def series(snap: Snapshot, key: str, positive: bool = False) -> Series | None:
     return None
 
 
+def classes_forms(key: str, value: float) -> tuple[str, ...]:
+    """The label of the line at the number of classes, then shorter forms."""
+    n = round(value)
+    return f"all {n} classes", f"{n} classes", f"{n}"
+
+
 def mode_fraction(snap: Snapshot) -> Series | None:
     """(steps, modes captured / modes total), without non-finite points; None unless both are recorded."""
     if series(snap, "modes_captured") is None or series(snap, "modes_total") is None:
@@ -99,6 +105,8 @@ class LineSpec:
     above: bool = True
     shown: bool = True  # False: hidden until a snapshot gives it a value
     curve: str | None = None  # the curve whose free side its label takes (Placement.FREE_SIDE)
+    metric: str | None = None  # the snap.metrics entry that gives its value (then shown = False)
+    forms_of: Callable[[str, float], tuple[str, ...]] | None = None  # its label forms from (metric, value)
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,7 @@ class PlotSpec:
     per_step: bool = False  # drawn from snap.history, so redrawn for every snapshot (else with new grid metrics)
     always_shown: bool = False  # shown, empty, before the first step too
     note: bool = False  # a line of text under the plot
+    y_unit: str | None = None  # y_range is in multiples of this snap.metrics entry
 
 
 PLOTS: tuple[PlotSpec, ...] = (
@@ -132,7 +141,8 @@ PLOTS: tuple[PlotSpec, ...] = (
                      CurveSpec("kl_g_data", "KL(P_G ‖ P_data)", "kl_g_data"),
                      CurveSpec("kl_data_g_floor", "noise floors", "floor", thin=True, dash="dash"),
                      CurveSpec("kl_g_data_floor", "", "floor", thin=True, dash="dot", in_legend=False)),
-             lines=(LineSpec("kl_mle_gauss", "mle_gauss", shown=False), LineSpec("kl_mle_gmm", "mle_gmm", shown=False))),
+             lines=(LineSpec("kl_mle_gauss", "mle_gauss", shown=False, metric="kl_mle_gauss", forms_of=mle_forms),
+                    LineSpec("kl_mle_gmm", "mle_gmm", shown=False, metric="kl_mle_gmm", forms_of=mle_forms))),
     # the game's value against its bound at D*
     PlotSpec("value", "nats", note=True,
              curves=(CurveSpec("value", "V(G, D) estimated", "value", short="V(G, D)"),
@@ -142,11 +152,61 @@ PLOTS: tuple[PlotSpec, ...] = (
     PlotSpec("modes", "fraction", y_range=(-0.03, 1.1),
              curves=(CurveSpec("modes_fraction", "modes captured", "modes", data=mode_fraction),
                      CurveSpec("hq_fraction", "high quality", "hq"))),
+    # images: the Fréchet distance between Gaussians fitted to a classifier's features of generated
+    # and of real images, against the same distance between two halves of the real set (what
+    # sampling alone gives); it spans decades as training goes
+    PlotSpec("fid", "FID", log_y=True,
+             curves=(CurveSpec("fid", "FID (classifier features)", "d_star", short="FID"),),
+             lines=(LineSpec("fid_floor", "floor", shown=False, metric="fid_floor",
+                             forms=("floor: two halves of the real set", "floor: real-set halves", "floor")),)),
+    # images: KL(generated || real) of the classes the classifier assigns
+    PlotSpec("class_kl", "nats", log_y=True,
+             curves=(CurveSpec("class_kl", "KL(generated ‖ real) of class frequencies", "kl_g_data",
+                               short="class KL"),)),
+    # images: classes the classifier finds in the generated samples, of all the real set's classes
+    PlotSpec("classes", "classes", y_range=(-0.05, 1.3), y_unit="classes_total",
+             curves=(CurveSpec("classes_covered", "classes covered", "modes"),),
+             lines=(LineSpec("classes_total", shown=False, metric="classes_total", forms_of=classes_forms),)),
     PlotSpec("grad", "‖∇‖ (log)", log_y=True, per_step=True, always_shown=True,
              curves=(CurveSpec("g_grad_norm", "‖∇θ G loss‖", "grad"), CurveSpec("d_grad_norm", "‖∇ D loss‖", "d", thin=True))),
 )
 
 PLOTS_BY_NAME = {spec.name: spec for spec in PLOTS}
+
+
+def curve_series(plot: PlotSpec, curve: CurveSpec, snap: Snapshot) -> Series | None:
+    """What `curve` of `plot` draws from `snap`: finite points only, and above 0 on a log axis."""
+    return curve.data(snap) if curve.data is not None else series(snap, curve.key, positive=plot.log_y)
+
+
+def applies(plot: PlotSpec, snap: Snapshot) -> bool:
+    """Whether `snap` holds a point of one of the curves that show `plot`."""
+    for c in plot.curves:
+        if c.shows_plot:
+            data = curve_series(plot, c, snap)
+            if data is not None and len(data[0]):
+                return True
+    return False
+
+
+def line_value(plot: PlotSpec, line: LineSpec, snap: Snapshot) -> float | None:
+    """The value of a line drawn at a snapshot metric; None where the snapshot has none that the
+    axis can show (missing, not finite, or not above 0 on a log axis)."""
+    value = snap.metrics.get(line.metric) if line.metric is not None else None
+    if value is None or not math.isfinite(value) or (plot.log_y and value <= 0):
+        return None
+    return float(value)
+
+
+def y_range_of(plot: PlotSpec, snap: Snapshot) -> tuple[float, float] | None:
+    """The plot's fixed y range, scaled by its y_unit metric where it has one (None while the
+    snapshot lacks a finite, positive unit)."""
+    if plot.y_range is None or plot.y_unit is None:
+        return plot.y_range
+    unit = snap.metrics.get(plot.y_unit)
+    if unit is None or not math.isfinite(unit) or unit <= 0:
+        return None
+    return plot.y_range[0] * unit, plot.y_range[1] * unit
 
 __all__ = [
     "LOG2",
@@ -159,8 +219,14 @@ __all__ = [
     "LineSpec",
     "Placement",
     "PlotSpec",
+    "Series",
+    "applies",
+    "classes_forms",
+    "curve_series",
+    "line_value",
     "mle_forms",
     "mode_fraction",
     "series",
     "shorter_forms",
+    "y_range_of",
 ]

@@ -1,9 +1,10 @@
 """Training curves stacked on one step axis, each beside the value the theory predicts.
 
-Per-step series (losses, gradient norms) come from snap.history; grid metrics (JSD,
-KL, V, modes) from snap.metric_history, which is sampled less often. A plot whose
-series do not apply to the snapshot is hidden; NaN and inf are never drawn. The plots
-are built and updated from the table metric_plots.PLOTS.
+Per-step series (losses, gradient norms) come from snap.history; measured metrics (JSD,
+KL, V, modes for densities; FID, class KL, classes covered for images) from
+snap.metric_history, which is sampled less often. A plot whose series do not apply to the
+snapshot is hidden; NaN and inf are never drawn. The plots are built and updated from the
+table metric_plots.PLOTS.
 """
 
 from __future__ import annotations
@@ -20,7 +21,19 @@ from ganstudio.core.snapshot import Snapshot
 from . import style
 from .axis_ranges import EMPTY_DECADES, LABEL_SPACING_PX, decade_span, decade_ticks, nice_ceiling
 from .label_placement import LABEL_ROOM, Frame, choose_places
-from .metric_plots import LOSS_REFERENCES, PLOTS, PLOTS_BY_NAME, Placement, PlotSpec, mle_forms, series, shorter_forms
+from .metric_plots import (
+    LOSS_REFERENCES,
+    PLOTS,
+    PLOTS_BY_NAME,
+    Placement,
+    PlotSpec,
+    applies,
+    curve_series,
+    line_value,
+    series,
+    shorter_forms,
+    y_range_of,
+)
 from .reference_lines import fit_free_side_range, label_of, make_line, place_on_free_sides, put_label
 from .step_range import SharedStepRange
 
@@ -29,7 +42,8 @@ BOTTOM_AXIS_PX = 44  # the step values and label under the lowest plot
 
 
 class MetricsView(QWidget):
-    """Losses, JSD, KL, V(G,D), modes and gradient norms, one plot each, on one shared step range."""
+    """Losses, JSD, KL, V(G,D), modes (or, for images, FID, class KL and classes covered) and
+    gradient norms, one plot each, on one shared step range."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,8 +77,8 @@ class MetricsView(QWidget):
         self.value_min = self.lines["value"]["min"]
         self.value_note = self.notes["value"]
         # what each plot draws besides its curves, from the snapshot
-        self._annotate = {"loss": self._annotate_losses, "kl": self._annotate_mle_fits,
-                          "value": self._annotate_value, "modes": self._annotate_modes}
+        self._annotate = {"loss": self._annotate_losses, "value": self._annotate_value,
+                          "modes": self._annotate_modes, "classes": self._annotate_classes}
 
     def _build(self, spec: PlotSpec, layout: QVBoxLayout) -> None:
         name = spec.name
@@ -93,6 +107,7 @@ class MetricsView(QWidget):
         self.legends[name] = legend
         legend.sigSampleClicked.connect(self._legend_clicked)
         layout.addWidget(w, 1)
+        w.setVisible(spec.always_shown)  # the others appear with their first data
         for c in spec.curves:
             width = style.THIN_WIDTH if c.thin else style.LINE_WIDTH
             curve = pg.PlotDataItem(pen=style.pen(c.colour, width=width, style=c.dash))
@@ -212,8 +227,13 @@ class MetricsView(QWidget):
                tuple(sorted(snap.metrics.items())))
         if key != self._metric_key:
             self._metric_key = key
-            parts += [spec for spec in PLOTS if not spec.per_step]
+            # a plot the snapshot has no series for is drawn only to hide it (and empty its curves)
+            parts += [spec for spec in PLOTS if not spec.per_step
+                      and (applies(spec, snap) or not self.widgets[spec.name].isHidden())]
         self._parts = parts
+        for spec in PLOTS:  # a hidden plot is not painted: it takes the step range at once, as it shows
+            if spec not in parts and self.widgets[spec.name].isHidden():
+                self._steps.apply(self.plots[spec.name])
 
     def advance_pending(self) -> bool:
         return bool(self._parts)
@@ -233,13 +253,19 @@ class MetricsView(QWidget):
         and place its labels."""
         shown = False
         for c in spec.curves:
-            data = c.data(snap) if c.data is not None else series(snap, c.key, positive=spec.log_y)
-            shown |= self._set(c.key, data) and c.shows_plot
+            shown |= self._set(c.key, curve_series(spec, c, snap)) and c.shows_plot
+        self._annotate_metric_lines(spec, snap)
         if spec.name in self._annotate:
             self._annotate[spec.name](snap)
         # a per-step plot is shown, empty, before the first step: a plot that appeared when Play is
-        # pressed would re-lay out the dock and repaint all six plots in one go
-        self.widgets[spec.name].setVisible(spec.always_shown or shown)
+        # pressed would re-lay out the dock and repaint all the plots in one go
+        visible = spec.always_shown or shown
+        self.widgets[spec.name].setVisible(visible)
+        if not visible and spec.name in self.notes:  # no note under a hidden plot
+            self.notes[spec.name].hide()
+        y_range = y_range_of(spec, snap) if spec.y_unit is not None else None
+        if y_range is not None and tuple(self.plots[spec.name].getViewBox().viewRange()[1]) != y_range:
+            self.plots[spec.name].setYRange(*y_range, padding=0)
         if spec.placement is Placement.FREE_SIDE:
             self._labels_placed = False
             self._fit_loss_range()  # the curves moved (or the lines did): a label may now be on their side
@@ -263,15 +289,20 @@ class MetricsView(QWidget):
         self._fit_labels(list(self.loss_refs.values()))
         self.legends["loss"].getLabel(self.curves["d_loss"]).setText(f"D loss ({kind})")
 
-    def _annotate_mle_fits(self, snap: Snapshot) -> None:
-        for key, line in self.mle_lines.items():
-            value = snap.metrics.get(key)
-            drawable = value is not None and math.isfinite(value) and value > 0  # a log axis has no 0
-            line.setVisible(drawable)  # first: a hidden line's label ignores a new text
-            if drawable:
-                line.setValue(math.log10(value))  # a log plot's lines live in log10 coordinates
-                self._label_forms[line] = mle_forms(key, value)
-        self._fit_labels(list(self.mle_lines.values()))
+    def _annotate_metric_lines(self, spec: PlotSpec, snap: Snapshot) -> None:
+        """Lines drawn at a snapshot metric (the MLE fits' KL, FID's floor, the number of classes):
+        hidden where the snapshot has no value the axis can show."""
+        specs = [s for s in spec.lines if s.metric is not None]
+        for s in specs:
+            line = self.lines[spec.name][s.key]
+            value = line_value(spec, s, snap)
+            line.setVisible(value is not None)  # first: a hidden line's label ignores a new text
+            if value is not None:
+                line.setValue(math.log10(value) if spec.log_y else value)  # a log plot's lines live in log10
+                if s.forms_of is not None:
+                    self._label_forms[line] = s.forms_of(s.metric, value)
+        if specs:
+            self._fit_labels([self.lines[spec.name][s.key] for s in specs])
 
     def _annotate_value(self, snap: Snapshot) -> None:
         if snap.critic:
@@ -294,6 +325,13 @@ class MetricsView(QWidget):
         self.legends["modes"].getLabel(self.curves["hq_fraction"]).setText(
             "high quality" + (f" ({100 * hq:.1f}%)" if hq is not None and math.isfinite(hq) else ""))
         self._fit_legend("modes")
+
+    def _annotate_classes(self, snap: Snapshot) -> None:
+        covered, total = snap.metrics.get("classes_covered"), snap.metrics.get("classes_total")
+        known = covered is not None and total is not None and math.isfinite(covered) and math.isfinite(total)
+        self.legends["classes"].getLabel(self.curves["classes_covered"]).setText(
+            f"classes covered ({covered:.0f}/{total:.0f})" if known else "classes covered")
+        self._fit_legend("classes")
 
     def _place_labels(self, spec: PlotSpec) -> None:
         """Put each of a plot's visible reference labels at an end of its line and on a side of it,
@@ -387,5 +425,8 @@ class MetricsView(QWidget):
                     self.lines[spec.name][s.key].hide()
         for note in self.notes.values():
             note.hide()
+        for spec in PLOTS:  # a new run starts with empty plots: those it has no series for stay hidden
+            self.widgets[spec.name].setVisible(spec.always_shown)
+        self._label_bottom_plot()
 
 __all__ = ["EMPTY_DECADES", "LABEL_SPACING_PX", "LOSS_REFERENCES", "MetricsView", "nice_ceiling", "series"]
