@@ -17,25 +17,28 @@ import time
 import traceback
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from .commands import Command, Event
 from .frames import NetWeights
 
+if TYPE_CHECKING:
+    from .config import TrainConfig
+    from .snapshot import Snapshot
+
 FRAME_S = 1.0 / 30.0  # at most 30 snapshots a second reach the views
 FULL_EVERY_S = 0.75  # grid densities and metrics (snapshot(full=True)) at most 1.3 times a second...
 FULL_BUDGET = 0.04  # ...and less often when they are slow: they may take 4% of a core's time
 # While playing, those measurements run on a thread of their own, on copies of the networks, so
 # the training thread does not wait for them; at this nice level the GUI and training come first.
-# (19 instead made no difference to the window's event-loop latency: bench/RESULTS.md, "The measuring
-# thread's nice level and the stall tail"; bench/thread_nice.py --thread measuring repeats it.)
 MEASURE_NICE = 5
-# Samples of P_G behind the live grid metrics.  The CLI's 100,000 cost ring-8 0.7 s a
-# measurement on one core (an 18 s pause between metric updates at the budget above);
-# 20,000 cost 0.25 s, and the noise floor shown beside JSD rises from 0.002 to 0.009 nats.
+# Samples of P_G behind the live grid metrics: fewer than the CLI's, so that a measurement fits the
+# budget above on one core often enough for the metric plots to move, at the price of a higher
+# noise floor beside JSD.
 LIVE_EVAL_SAMPLES = 20_000
 # Snapshots sent but not yet drawn: with two, the next frame is computed and on its way
 # while the GUI draws the last one, so a frame's round trip does not cut the frame rate.
@@ -70,9 +73,40 @@ SPEEDS = (
 
 
 class Inbox(Protocol):
+    """Where the loop reads its commands: a Mailbox, or the training process's pipe."""
+
     def take_all(self) -> list[tuple[Command, Any]]: ...
 
     def wait(self, timeout: float) -> None: ...
+
+
+class LiveTrainer(Protocol):
+    """What the loop reads and calls on its trainer (core.trainer.Trainer is one)."""
+
+    @property
+    def config(self) -> TrainConfig: ...
+
+    @property
+    def measured(self) -> bool:
+        """A grid measurement exists for the current networks."""
+
+    def step(self, train_d: bool = True, train_g: bool = True) -> object: ...
+
+    def reset(self) -> None: ...
+
+    def apply_config(self, new: TrainConfig) -> Iterable[str]:
+        """Notes on what changed; raises ValueError for settings that cannot be used."""
+
+    def snapshot(self, full: bool = True, overlays: bool = True, draw: bool = True) -> Snapshot: ...
+
+    def measurement_job(self) -> Callable[[], Any]:
+        """A grid measurement of the networks as they are now, to run on another thread."""
+
+    def accept_measurement(self, result: Any) -> bool:
+        """Use a finished job's result, unless the networks it measured are gone; whether it was used."""
+
+
+TrainerFactory = Callable[["TrainConfig"], LiveTrainer]
 
 
 class Mailbox:
@@ -104,7 +138,7 @@ class Mailbox:
                 self._cond.wait(max(0.0, timeout))
 
 
-def finite_snapshot(snap) -> bool:
+def finite_snapshot(snap: Snapshot) -> bool:
     """A Snapshot the views may draw: no NaN or infinity in what they plot (or, for one on its way
     to another process, in the weights its samples will be drawn from)."""
     seen: set[int] = set()  # a weights frame's `fake` and `fake_grad` are one NetWeights
@@ -121,7 +155,7 @@ def finite_snapshot(snap) -> bool:
     return True
 
 
-def make_live_trainer(config):
+def make_live_trainer(config: TrainConfig) -> LiveTrainer:
     from .trainer import Trainer
 
     return Trainer(config, eval_samples=LIVE_EVAL_SAMPLES)
@@ -130,8 +164,8 @@ def make_live_trainer(config):
 class TrainingLoop:
     """Owns the Trainer; `run()` returns after Command.STOP (or when `stopped()` says so)."""
 
-    def __init__(self, config, inbox: Inbox, emit: Callable[[Event, Any], None],
-                 trainer_factory: Callable[[Any], Any] | None = None, trainer: Any = None,
+    def __init__(self, config: TrainConfig, inbox: Inbox, emit: Callable[[Event, Any], None],
+                 trainer_factory: TrainerFactory | None = None, trainer: LiveTrainer | None = None,
                  num_threads: int | None = 1, stopped: Callable[[], bool] | None = None,
                  send_weights: bool = False) -> None:
         self.inbox = inbox
@@ -139,8 +173,8 @@ class TrainingLoop:
         self.send_weights = send_weights
         self._emit_out = emit
         self._config = config
-        self._factory = trainer_factory or make_live_trainer
-        self.trainer = trainer
+        self._factory: TrainerFactory = trainer_factory or make_live_trainer
+        self.trainer: LiveTrainer | None = trainer
         self._num_threads = num_threads
         self._stopped = stopped or (lambda: False)
         self._stop = False
@@ -237,7 +271,7 @@ class TrainingLoop:
             self._set_running(False)
             self._emit_out(Event.MESSAGE, "Both networks are frozen: training paused.")
 
-    def _apply(self, config, reset: bool) -> None:
+    def _apply(self, config: TrainConfig, reset: bool) -> None:
         try:
             notes = list(self.trainer.apply_config(config))
             if reset:
@@ -288,7 +322,7 @@ class TrainingLoop:
             due_full = self._want_full or now - self._last_full >= self._full_every
             if now >= self._next_due and self._emit(full=due_full, background=True):
                 # a frame sent late (at a step's end) lets the next come early, by up to half a
-                # frame: "1/30 s after the last" averaged 27 frames a second with 8 ms steps
+                # frame, so the frame rate holds at 1/frame_s however a step's end falls
                 self._next_due = max(self._next_due, now - speed.frame_s / 2) + speed.frame_s
             return
         if self._frame_steps < speed.steps_per_frame:
@@ -388,5 +422,5 @@ def _lower_priority() -> None:
             pass
 
 
-__all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "Mailbox", "SPEEDS", "Speed", "TrainingLoop", "finite_snapshot",
-           "make_live_trainer"]
+__all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "SPEEDS", "Inbox", "LiveTrainer", "Mailbox", "Speed", "TrainerFactory",
+           "TrainingLoop", "finite_snapshot", "make_live_trainer"]

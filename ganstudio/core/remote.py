@@ -1,9 +1,8 @@
 """The training loop in a child process, and the parent's handle on it.
 
 Python runs one thread at a time (the GIL), and both torch's many small calls and
-pyqtgraph's painting need it: measured on ring-8, a GUI thread painting 25 frames a
-second cut a trainer thread in the same process to 0.3-0.6 of its speed.  In its own
-process the trainer keeps a core to itself.  Commands go down one pipe, (kind, payload)
+pyqtgraph's painting need it, so a GUI thread painting in the same process slows a
+trainer thread down.  In its own process the trainer keeps a core to itself.  Commands go down one pipe, (kind, payload)
 results come up another; a Snapshot travels as its fields, and a field that is the same
 object as in the previous Snapshot (P_data's samples, the last full grid) is sent as a
 marker, so the receiver hands the views the same array again and they skip redrawing it.
@@ -18,17 +17,22 @@ import sys
 import threading
 import time
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .commands import Command, Event
 from .frames import NetWeights, WeightsDrawer
 from .loop import TrainingLoop
 from .snapshot import Snapshot, snapshot_fields, snapshot_from_fields
 
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from .config import TrainConfig
+
 EXITED = Event.EXITED  # (EXITED, exit code): the child is gone
 STOP_WAIT_S = 0.6  # the window must close within a second; a busy child is terminated after this
-# A frame with weights pickles to 140 KB on ring-8, over a pipe's default 64 KB: the child would wait
-# in send() until the window's process had read the rest.  With room for a few frames it never waits.
+# A frame with weights can pickle to more than a pipe's default 64 KB: the child would wait in send()
+# until the window's process had read the rest.  With room for a few frames it never waits.
 PIPE_BYTES = 1 << 20
 
 
@@ -80,7 +84,7 @@ class SnapshotReceiver:
 class PipeInbox:
     """The loop's mailbox in the child: commands from the parent's pipe; a closed pipe means stop."""
 
-    def __init__(self, conn) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.closed = False
 
@@ -103,7 +107,7 @@ class PipeInbox:
 
 def _trim_heap():
     """glibc's malloc_trim, where there is one: a full measurement allocates tens of MB of
-    temporaries, and without a trim the heap keeps them (the process swung by ~60 MB)."""
+    temporaries, and without a trim the heap keeps them."""
     try:
         import ctypes
 
@@ -113,7 +117,7 @@ def _trim_heap():
     return lambda: trim(0)
 
 
-def child_main(commands, results, config, num_threads: int | None) -> None:
+def child_main(commands: Connection, results: Connection, config: TrainConfig, num_threads: int | None) -> None:
     """Entry point of the training process."""
     sender = SnapshotSender()
     trim = _trim_heap()
@@ -137,9 +141,9 @@ def child_main(commands, results, config, num_threads: int | None) -> None:
             conn.close()
 
 
-def _child_entry(commands, results, config, num_threads: int | None) -> None:
-    """child_main, then exit at once: a normal interpreter shutdown with torch loaded takes
-    over a second here, and the window must close within one.  Nothing is left to flush."""
+def _child_entry(commands: Connection, results: Connection, config: TrainConfig, num_threads: int | None) -> None:
+    """child_main, then exit at once: a normal interpreter shutdown with torch loaded can take
+    longer than the second the window has to close in.  Nothing is left to flush."""
     code = 0
     try:
         child_main(commands, results, config, num_threads)
@@ -152,7 +156,7 @@ def _child_entry(commands, results, config, num_threads: int | None) -> None:
         os._exit(code)
 
 
-def _widen(conn) -> None:
+def _widen(conn: Connection) -> None:
     """Linux only (F_SETPIPE_SZ); elsewhere, or above the system's limit, the pipe keeps its size."""
     try:
         import fcntl
@@ -165,7 +169,7 @@ def _widen(conn) -> None:
 class TrainingProcess:
     """The parent's side: start the child, send it commands, receive what it emits, stop it."""
 
-    def __init__(self, config, num_threads: int | None = 1) -> None:
+    def __init__(self, config: TrainConfig, num_threads: int | None = 1) -> None:
         ctx = mp.get_context("spawn")  # fork is unsafe once Qt and its threads exist
         cmd_read, self._commands = ctx.Pipe(duplex=False)
         self._results, res_write = ctx.Pipe(duplex=False)

@@ -24,9 +24,8 @@ def ensure_app(headless: bool = False) -> QApplication:
     if (headless or no_display) and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     # Qt's raster engine splits large fills and image draws over a pool of helper threads.  Here
-    # they would take turns on the cores the training process needs, and waking them cost more
-    # than the split saves: a third of the GUI thread's busy time went to waking them (py-spy
-    # --native, ring-8 playing, 2 cores).  Read once, when the pool is first wanted.
+    # they would take turns on the cores the training process needs, and waking them costs more
+    # than the split saves.  Read once, when the pool is first wanted.
     os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
@@ -58,7 +57,7 @@ def configure_pyqtgraph() -> None:
     import pyqtgraph as pg
 
     # Antialiased paths cost several times more to paint, and painting holds Python's GIL,
-    # which the trainer thread needs between every torch call (measured in bench/gui_bench.py).
+    # which the trainer thread needs between every torch call.
     pg.setConfigOptions(antialias=False)
 
 
@@ -87,9 +86,9 @@ def run_gui(preset: str | None = None) -> int:
 
 
 def freeze_startup_objects() -> None:
-    """Put every object alive now (Qt bindings, torch, pyqtgraph, the window: ~220,000) out
-    of the cyclic garbage collector's reach.  A full collection over them took 146 ms here,
-    a stall of the GUI thread every few minutes while training; after this it takes ~0 ms."""
+    """Put every object alive now (Qt bindings, torch, pyqtgraph, the window) out of the
+    cyclic garbage collector's reach: a full collection over them stalls the GUI thread every
+    few minutes while training, and frozen objects are not traversed."""
     gc.collect()
     gc.freeze()
 

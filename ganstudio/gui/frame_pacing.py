@@ -12,8 +12,9 @@ Snapshot that arrived (one frame-done each), which lets the trainer send the nex
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from enum import Enum, auto
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, QTimer, Slot
 

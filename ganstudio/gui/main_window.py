@@ -8,7 +8,7 @@ the worker reports it applied.  Widgets are touched only here, on the GUI thread
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThread, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio.core.commands import Command
 from ganstudio.core.config import ConfigError, TrainConfig
+from ganstudio.core.loop import LiveTrainer, TrainerFactory
 from ganstudio.core.sources import builtin_dimension
 from ganstudio.core.presets import load_preset, preset_names
 
@@ -37,7 +38,7 @@ from .views import DataView, MetricsView, TheoryPanel
 from .worker import TrainerWorker
 
 DEFAULT_PRESET = "ring-8"
-STOP_WAIT_MS = 900  # the issue allows one second from close to exit
+STOP_WAIT_MS = 900  # the window closes, its trainer stopped, within one second
 PANEL_HZ = 2  # redraws per second of the metric plots and theory text while training runs
 
 
@@ -74,8 +75,8 @@ def _shrinkable(widget: QWidget) -> QScrollArea:
 
 class MainWindow(QMainWindow):
     def __init__(self, preset: str | None = None, config: TrainConfig | None = None,
-                 settings: QSettings | None = None, trainer: Any = None,
-                 trainer_factory: Callable[[TrainConfig], Any] | None = None,
+                 settings: QSettings | None = None, trainer: LiveTrainer | None = None,
+                 trainer_factory: TrainerFactory | None = None,
                  start: bool = True) -> None:
         super().__init__()
         self.setObjectName("main_window")
@@ -137,7 +138,7 @@ class MainWindow(QMainWindow):
         self.samples = DataView()  # View1D or View2D, by the snapshot's dimension
         self.samples.setObjectName("samples")
         dim = builtin_dimension(self._config.distribution)
-        if dim is not None:  # built now rather than in the first frame, where it held the GUI 100 ms
+        if dim is not None:  # built now, so the first frame does not hold the GUI while it is built
             self.samples.view_for(dim)
         self.setCentralWidget(_shrinkable(self.samples))
         self.metrics = MetricsView()
@@ -221,7 +222,7 @@ class MainWindow(QMainWindow):
                            (self.status_time, "Training time so far.")):
             label.setToolTip(tip)
             # A fixed size: new text 30 times a second then repaints the label instead of
-            # asking the whole window to lay itself out again (10-50 ms each time).
+            # asking the whole window to lay itself out again.
             label.setFixedSize(label.fontMetrics().horizontalAdvance(widest[label]) + 16, label.sizeHint().height())
             bar.addPermanentWidget(label)
 
@@ -253,7 +254,7 @@ class MainWindow(QMainWindow):
 
     # ---- layout persistence -----------------------------------------------
     def _restore_layout(self) -> bool:
-        """The size and dock layout of the last session; False on a first run."""
+        """The size and dock layout the window had when last closed; False on a first run."""
         geometry = self._settings.value("geometry")
         state = self._settings.value("windowState")
         if isinstance(geometry, QByteArray):
@@ -291,7 +292,7 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _play_toggled(self, on: bool) -> None:
         """Play pressed before the first frame is drawn starts training once it is: that frame
-        paints every panel for the first time (0.2 s here), which must not hold up a running trainer's
+        paints every panel for the first time, which must not hold up a running trainer's
         frames."""
         self._play_when_drawn = on and self.last_snapshot is None
         if not self._play_when_drawn:

@@ -11,7 +11,7 @@ factory (tests, render) the loop runs right here on the thread instead.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -21,11 +21,16 @@ from ganstudio.core.loop import (
     FRAME_S,
     LIVE_EVAL_SAMPLES,
     SPEEDS,
+    LiveTrainer,
     Mailbox,
     Speed,
+    TrainerFactory,
     TrainingLoop,
     finite_snapshot,
 )
+
+if TYPE_CHECKING:
+    from ganstudio.core.remote import TrainingProcess
 
 RELAY_POLL_S = 0.02  # how long the relay waits for the child before forwarding queued commands
 
@@ -41,8 +46,8 @@ class TrainerWorker(QObject):
     finished = Signal()
 
     def __init__(self, config: TrainConfig, mailbox: Mailbox | None = None,
-                 trainer_factory: Callable[[TrainConfig], Any] | None = None,
-                 trainer: Any = None, num_threads: int | None = 1, process: bool | None = None) -> None:
+                 trainer_factory: TrainerFactory | None = None,
+                 trainer: LiveTrainer | None = None, num_threads: int | None = 1, process: bool | None = None) -> None:
         super().__init__()
         self.mailbox = mailbox or Mailbox()
         self._config = config
@@ -51,9 +56,9 @@ class TrainerWorker(QObject):
         self._num_threads = num_threads
         self.use_process = (trainer is None and trainer_factory is None) if process is None else process
         self._stop = threading.Event()
-        self.frames_emitted = 0  # read by the benchmark after the thread has finished
+        self.frames_emitted = 0  # Snapshots handed to the GUI; read once the thread has finished
         self.trainer_pid: int | None = None  # the training process, while there is one
-        self._process = None  # set on the worker thread once the process runs; read by post()
+        self._process: TrainingProcess | None = None  # set on the worker thread once the process runs; read by post()
         self._order = threading.Lock()  # keeps commands in the order the GUI posted them
 
     # ---- called from the GUI thread (thread-safe) ---------------------------
@@ -114,7 +119,7 @@ class TrainerWorker(QObject):
         self._process = process
         return True
 
-    def _relay_commands(self, process) -> bool:
+    def _relay_commands(self, process: TrainingProcess) -> bool:
         """Forward queued commands; False once Command.STOP is among them."""
         with self._order:  # post() cannot overtake commands taken here but not yet sent
             for command, value in self.mailbox.take_all():

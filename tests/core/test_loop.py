@@ -144,6 +144,25 @@ def test_a_command_posted_as_its_string_reaches_the_same_case(harness):
     assert not any("unknown" in e for e in h.of(Event.ERROR))
 
 
+def test_the_trainer_has_what_the_loop_reads_from_a_live_trainer():
+    """LiveTrainer names the members the loop uses; the Trainer has each, with the same parameters."""
+    import inspect
+
+    from ganstudio.core.loop import LiveTrainer
+
+    trainer = Trainer(load_preset("ring-8").config, eval_samples=2000)
+    members = {name for name in vars(LiveTrainer) if not name.startswith("_")}
+    assert members == {"config", "measured", "step", "reset", "apply_config", "snapshot", "measurement_job",
+                       "accept_measurement"}
+    for name in members:
+        expected = getattr(LiveTrainer, name)
+        if isinstance(expected, property):
+            assert not callable(getattr(trainer, name)), name
+        else:
+            params = list(inspect.signature(expected).parameters)[1:]  # less self
+            assert list(inspect.signature(getattr(trainer, name)).parameters) == params, name
+
+
 def test_commands_and_events_pickle_to_the_same_member():
     import pickle
 
