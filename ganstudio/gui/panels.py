@@ -186,7 +186,7 @@ class ControlPanel(QScrollArea):
             self.load_button.clicked.connect(self.load_requested)
         else:
             self.load_button.setEnabled(False)
-            self.load_button.setToolTip("Loading your own points or images from a file comes in a later issue.")
+            self.load_button.setToolTip("Loading your own points or images from a file is not available here.")
         form.addRow("", self.load_button)
         return box
 
