@@ -88,18 +88,24 @@ class Classifier:
         return list(x.split(EVAL_CHUNK))
 
     @torch.no_grad()
-    def features(self, x) -> np.ndarray:
-        """The penultimate layer (N x 128, float64): the space the FID compares distributions in."""
+    def features_and_proba(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """The penultimate layer (N x 128, float64: the space the FID compares distributions in) and the
+        class probabilities (N x n_classes, float64, rows sum to 1), from one pass of the network."""
         self.net.eval()
-        out = [self.net.body(b).double() for b in self._batches(x)]
-        return torch.cat(out).numpy() if out else np.zeros((0, FEATURES))
+        feats, probs = [], []
+        for b in self._batches(x):
+            f = self.net.body(b)
+            feats.append(f.double())
+            probs.append(torch.softmax(self.net.head(f).double(), dim=1))
+        if not feats:
+            return np.zeros((0, FEATURES)), np.zeros((0, self.n_classes))
+        return torch.cat(feats).numpy(), torch.cat(probs).numpy()
 
-    @torch.no_grad()
+    def features(self, x) -> np.ndarray:
+        return self.features_and_proba(x)[0]
+
     def predict_proba(self, x) -> np.ndarray:
-        """Class probabilities (N x n_classes, float64, rows sum to 1)."""
-        self.net.eval()
-        out = [torch.softmax(self.net.head(self.net.body(b)).double(), dim=1) for b in self._batches(x)]
-        return torch.cat(out).numpy() if out else np.zeros((0, self.n_classes))
+        return self.features_and_proba(x)[1]
 
 
 def split_indices(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -122,8 +122,8 @@ class ImageEvaluator:
                  floor_seed: int = FLOOR_SEED):
         self.classifier = classifier
         self.n_samples = n_samples
-        self.real_features = classifier.features(real.images)
-        self.real_class_freq = class_frequencies(classifier.predict_proba(real.images))
+        self.real_features, real_probs = classifier.features_and_proba(real.images)
+        self.real_class_freq = class_frequencies(real_probs)
         self.fid_floor = fid_floor(self.real_features, floor_seed)
 
     def evaluate(self, images) -> dict:
@@ -131,12 +131,12 @@ class ImageEvaluator:
         `n_samples` of them). Values outside [0, 1] are clipped and non-finite pixels count as 0.5."""
         x = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
         x = np.clip(np.nan_to_num(x.astype(np.float32), nan=0.5, posinf=0.5, neginf=0.5), 0.0, 1.0)
-        probs = self.classifier.predict_proba(x)
+        features, probs = self.classifier.features_and_proba(x)
         freq = class_frequencies(probs)
         return {
             "classes_covered": classes_covered(probs),
             "class_kl": class_kl(freq, self.real_class_freq),
-            "fid": frechet_distance(self.classifier.features(x), self.real_features),
+            "fid": frechet_distance(features, self.real_features),
             "fid_floor": self.fid_floor,
             "class_freq": [float(v) for v in freq],
             "real_class_freq": [float(v) for v in self.real_class_freq],
