@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable
 
 EMPTY_DECADES = (-2, 0)  # the decades a log plot shows before it has data
+DECADE_PADDING = 0.1  # a log plot shows this share of its decades beyond each end, for the end labels
 LABEL_SPACING_PX = 20  # a log axis labels a decade only every this many pixels: tick labels never overlap
 
 Ticks = list[list[tuple[float, str]]]
@@ -31,6 +32,22 @@ def decade_span(lows: Iterable[float], highs: Iterable[float]) -> tuple[int, int
     return lo, hi if hi > lo else lo + 1
 
 
+def room_below(span: tuple[int, int], levels: Iterable[float], need_px: float, height: float,
+               padding: float = DECADE_PADDING, most: int = 3) -> tuple[int, int]:
+    """`span` with its lowest decade lowered (by at most `most`) until each of `levels` (log10)
+    has `need_px` pixels below it, on a plot `height` pixels tall that shows the span with
+    `padding` of it added at each end. A height of 0 or less (not laid out yet) changes nothing."""
+    lo, hi = span
+    levels = list(levels)
+    for _ in range(most):
+        d = hi - lo
+        px = height / (d * (1 + 2 * padding))  # pixels per decade
+        if height <= 0 or all((v - lo + padding * d) * px >= need_px for v in levels):
+            break
+        lo -= 1
+    return lo, hi
+
+
 def decade_ticks(span: tuple[int, int], height: float) -> Ticks:
     """Major and minor ticks for a log10 axis from 10^span[0] to 10^span[1] that is `height`
     pixels tall: the lowest decade and every step-th decade labelled, no two labels closer than
@@ -47,4 +64,5 @@ def decade_ticks(span: tuple[int, int], height: float) -> Ticks:
     return [major, minor]
 
 
-__all__ = ["EMPTY_DECADES", "LABEL_SPACING_PX", "decade_span", "decade_ticks", "nice_ceiling"]
+__all__ = ["DECADE_PADDING", "EMPTY_DECADES", "LABEL_SPACING_PX", "decade_span", "decade_ticks", "nice_ceiling",
+           "room_below"]

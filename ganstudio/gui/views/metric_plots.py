@@ -154,10 +154,11 @@ PLOTS: tuple[PlotSpec, ...] = (
                      CurveSpec("hq_fraction", "high quality", "hq"))),
     # images: the Fréchet distance between Gaussians fitted to a classifier's features of generated
     # and of real images, against the same distance between two halves of the real set (what
-    # sampling alone gives); it spans decades as training goes
+    # sampling alone gives); it spans decades as training goes. The floor's label stands under it,
+    # where the curve, which approaches it from above, leaves room
     PlotSpec("fid", "FID", log_y=True,
              curves=(CurveSpec("fid", "FID (classifier features)", "d_star", short="FID"),),
-             lines=(LineSpec("fid_floor", "floor", shown=False, metric="fid_floor",
+             lines=(LineSpec("fid_floor", "floor", above=False, shown=False, metric="fid_floor",
                              forms=("floor: two halves of the real set", "floor: real-set halves", "floor")),)),
     # images: KL(generated || real) of the classes the classifier assigns
     PlotSpec("class_kl", "nats", log_y=True,

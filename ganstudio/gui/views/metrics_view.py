@@ -19,7 +19,15 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ganstudio.core.snapshot import Snapshot
 
 from . import style
-from .axis_ranges import EMPTY_DECADES, LABEL_SPACING_PX, decade_span, decade_ticks, nice_ceiling
+from .axis_ranges import (
+    DECADE_PADDING,
+    EMPTY_DECADES,
+    LABEL_SPACING_PX,
+    decade_span,
+    decade_ticks,
+    nice_ceiling,
+    room_below,
+)
 from .label_placement import LABEL_ROOM, Frame, choose_places
 from .metric_plots import (
     LOSS_REFERENCES,
@@ -34,7 +42,7 @@ from .metric_plots import (
     shorter_forms,
     y_range_of,
 )
-from .reference_lines import fit_free_side_range, label_of, make_line, place_on_free_sides, put_label
+from .reference_lines import fit_free_side_range, label_of, make_line, place_on_free_sides, put_label, text_height
 from .step_range import SharedStepRange
 
 MIN_BODY_PX = 72  # a plot's curves get at least this height (three decade labels on a log axis)
@@ -92,7 +100,7 @@ class MetricsView(QWidget):
             p.enableAutoRange(axis="y", enable=False)
             box.sigResized.connect(lambda _vb, n=name: self._relabel(n))
             self._decades[name] = EMPTY_DECADES  # before any data: a plain axis, not a jumble of ticks
-            p.setYRange(*EMPTY_DECADES, padding=0.1)
+            p.setYRange(*EMPTY_DECADES, padding=DECADE_PADDING)
         p.setMouseEnabled(x=True, y=False)
         self._steps.add(p)
         p.getAxis("bottom").setStyle(showValues=True)
@@ -351,9 +359,16 @@ class MetricsView(QWidget):
                 put_label(line, place)
 
     def _relabel(self, name: str) -> None:
-        """A log plot's new height holds more or fewer decade labels."""
-        if name in self._decades:
+        """A log plot's new height holds more or fewer decade labels, and may need another decade
+        for a label under its line."""
+        if name in self._decades and not (self._lines_below(name) and self._fit_decades(name)):
             self._label_decades(name, self._decades[name])
+
+    def _lines_below(self, name: str) -> list[pg.InfiniteLine]:
+        """A log plot's visible lines whose label belongs under them (a floor, which the curve
+        approaches from above)."""
+        return [self.lines[name][s.key] for s in PLOTS_BY_NAME[name].lines
+                if not s.above and self.lines[name][s.key].isVisible()]
 
     def _fit_decades(self, name: str) -> bool:
         """Show the visible curves and reference lines of a log plot between whole decades, so
@@ -368,10 +383,15 @@ class MetricsView(QWidget):
                     highs.append(float(np.max(y)))
         levels = [10.0 ** line.value() for line in self.lines[name].values() if line.isVisible()]
         span = decade_span(lows + levels, highs + levels)
+        below = self._lines_below(name)
+        if span is not None and below:  # whole decades under such a line, as many as its label needs
+            need = max(text_height(line) + (line.label.boundingRect().height() - text_height(line)) / 2
+                       for line in below)
+            span = room_below(span, [line.value() for line in below], need, self.plots[name].getViewBox().height())
         if span is None or span == self._decades.get(name):
             return False
         self._decades[name] = span
-        self.plots[name].setYRange(*span, padding=0.1)  # room for the end labels
+        self.plots[name].setYRange(*span, padding=DECADE_PADDING)  # room for the end labels
         self._label_decades(name, span)
         return True
 
