@@ -1,15 +1,18 @@
 """What crosses between the window and the training loop: commands down, events up.
 
-Commands travel as `(Command, value)` pairs, events as `(Event, payload)` pairs, through a
-Mailbox on a thread or pickled through a pipe to the training process.  Both are `StrEnum`s:
-a member pickles as its class and value and unpickles to the same member, and a member
-compares equal to its plain string ("play" == Command.PLAY), so a script that posts the
-string reaches the same `case` in the loop.
+Commands travel as `(Command, value)` pairs, events as `(Event, payload)` pairs: through a
+Mailbox to a loop on a thread, or pickled through a pipe to the training process.  Both are
+`StrEnum`s: a member pickles as its class and value and unpickles to the same member, and a
+member compares equal to its plain string ("play" == Command.PLAY), so a script that posts
+the string reaches the same `case` in the loop.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from enum import StrEnum
+from typing import Any
 
 
 class Command(StrEnum):
@@ -42,4 +45,33 @@ class Event(StrEnum):
     EXITED = "exited"  # int | None, the exit code: the training process is gone
 
 
-__all__ = ["Command", "Event"]
+class Mailbox:
+    """Thread-safe queue of (Command, value) pairs, posted by the GUI, read by the loop."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._items: deque[tuple[Command, Any]] = deque()
+
+    def put(self, command: Command, value: Any = None) -> None:
+        with self._cond:
+            self._items.append((command, value))
+            self._cond.notify()
+
+    def pending(self) -> bool:
+        with self._cond:
+            return bool(self._items)
+
+    def take_all(self) -> list[tuple[Command, Any]]:
+        with self._cond:
+            items = list(self._items)
+            self._items.clear()
+        return items
+
+    def wait(self, timeout: float) -> None:
+        """Sleep until a command arrives or `timeout` seconds pass."""
+        with self._cond:
+            if not self._items:
+                self._cond.wait(max(0.0, timeout))
+
+
+__all__ = ["Command", "Event", "Mailbox"]

@@ -15,9 +15,8 @@ import sys
 import threading
 import time
 import traceback
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -73,7 +72,7 @@ SPEEDS = (
 
 
 class Inbox(Protocol):
-    """Where the loop reads its commands: a Mailbox, or the training process's pipe."""
+    """Where the loop reads its commands: a commands.Mailbox, or the training process's pipe."""
 
     def take_all(self) -> list[tuple[Command, Any]]: ...
 
@@ -107,35 +106,6 @@ class LiveTrainer(Protocol):
 
 
 TrainerFactory = Callable[["TrainConfig"], LiveTrainer]
-
-
-class Mailbox:
-    """Thread-safe queue of (Command, value) pairs, posted by the GUI, read by the loop."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._items: deque[tuple[Command, Any]] = deque()
-
-    def put(self, command: Command, value: Any = None) -> None:
-        with self._cond:
-            self._items.append((command, value))
-            self._cond.notify()
-
-    def pending(self) -> bool:
-        with self._cond:
-            return bool(self._items)
-
-    def take_all(self) -> list[tuple[Command, Any]]:
-        with self._cond:
-            items = list(self._items)
-            self._items.clear()
-        return items
-
-    def wait(self, timeout: float) -> None:
-        """Sleep until a command arrives or `timeout` seconds pass."""
-        with self._cond:
-            if not self._items:
-                self._cond.wait(max(0.0, timeout))
 
 
 def finite_snapshot(snap: Snapshot) -> bool:
@@ -422,5 +392,5 @@ def _lower_priority() -> None:
             pass
 
 
-__all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "SPEEDS", "Inbox", "LiveTrainer", "Mailbox", "Speed", "TrainerFactory",
-           "TrainingLoop", "finite_snapshot", "make_live_trainer"]
+__all__ = ["FRAME_S", "LIVE_EVAL_SAMPLES", "SPEEDS", "Inbox", "LiveTrainer", "Speed", "TrainerFactory", "TrainingLoop",
+           "finite_snapshot", "make_live_trainer"]

@@ -7,39 +7,34 @@ the worker reports it applied.  Widgets are touched only here, on the GUI thread
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThread, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QFileDialog,
-    QFrame,
-    QLabel,
-    QMainWindow,
-    QScrollArea,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow
 
 from ganstudio.core.commands import Command
 from ganstudio.core.config import ConfigError, TrainConfig
 from ganstudio.core.loop import LiveTrainer, TrainerFactory
-from ganstudio.core.sources import builtin_dimension
 from ganstudio.core.presets import load_preset, preset_names
+from ganstudio.core.sources import builtin_dimension
 
 from . import dialogs
 from .export import save_window_png
 from .frame_pacing import FramePacer
+from .panel_refresh import PanelRefresh
 from .panels import ControlPanel
+from .status_fields import StatusFields
 from .transport import TransportBar
 from .views import DataView, MetricsView, TheoryPanel
+from .window_layout import default_size, dock_widget, restore_layout, save_layout, shrinkable
 from .worker import TrainerWorker
+
+if TYPE_CHECKING:
+    from ganstudio.core.snapshot import Snapshot
 
 DEFAULT_PRESET = "ring-8"
 STOP_WAIT_MS = 900  # the window closes, its trainer stopped, within one second
-PANEL_HZ = 2  # redraws per second of the metric plots and theory text while training runs
 
 
 def default_settings() -> QSettings:
@@ -55,22 +50,6 @@ def _distributions() -> dict[str, Any]:
     from ganstudio.core.distributions import DISTRIBUTIONS
 
     return dict(DISTRIBUTIONS)
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def _shrinkable(widget: QWidget) -> QScrollArea:
-    """Let a small screen (a 1366 x 768 projector) scroll a pane instead of widening the window."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -91,20 +70,17 @@ class MainWindow(QMainWindow):
         self._error_box = None
         self.last_error = ""
         self.last_snapshot = None
-        self._panel_seen: dict[QWidget, tuple[float, int, int]] = {}  # panel -> (time, metrics_step, step)
         self.frames_drawn = 0
         self._closed = False
-        self._theory_due = None  # a Snapshot the theory text is still to show (see _draw_one_panel_part)
-        self._theory_turn = False
 
         self._build_views()
         self._build_dock()
         self._build_transport()
-        self._build_status()
+        self.status_fields = StatusFields(self.statusBar())
         self._build_menus()
-        self.resize(self._default_size())
+        self.resize(default_size(self))
         self._default_state = self.saveState()
-        self._size_docks_on_show = not self._restore_layout()
+        self._size_docks_on_show = not restore_layout(self, self._settings)
 
         self.worker = TrainerWorker(config, trainer=trainer, trainer_factory=trainer_factory)
         self.trainer_thread = QThread()
@@ -140,33 +116,21 @@ class MainWindow(QMainWindow):
         dim = builtin_dimension(self._config.distribution)
         if dim is not None:  # built now, so the first frame does not hold the GUI while it is built
             self.samples.view_for(dim)
-        self.setCentralWidget(_shrinkable(self.samples))
+        self.setCentralWidget(shrinkable(self.samples))
         self.metrics = MetricsView()
         self.theory = TheoryPanel()
-        self.metrics_dock = self._dock("Metrics", "metrics_dock", _shrinkable(self.metrics))
-        self.theory_dock = self._dock("Theory", "theory_dock", _shrinkable(self.theory))
+        self.panels = PanelRefresh(self.metrics, self.theory)
+        self.metrics_dock = dock_widget(self, "Metrics", "metrics_dock", shrinkable(self.metrics))
+        self.theory_dock = dock_widget(self, "Theory", "theory_dock", shrinkable(self.theory))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.metrics_dock)
         # Six metric plots need the full height to stay legible on a projector, so Theory is a tab
         # beside Metrics (F3 / F2 switch); dragging its tab out shows both, or floats it to a second screen.
         self.tabifyDockWidget(self.metrics_dock, self.theory_dock)
         self.metrics_dock.raise_()
-        self.metrics_dock.visibilityChanged.connect(lambda on: on and self._catch_up(self.metrics))
-        self.theory_dock.visibilityChanged.connect(lambda on: on and self._catch_up(self.theory))
-
-    def _catch_up(self, panel: QWidget) -> None:
-        """A panel skipped frames while hidden: show it the latest snapshot as it appears."""
-        if self.last_snapshot is not None:
-            panel.show_snapshot(self.last_snapshot)
-            self._panel_seen[panel] = (time.perf_counter(), self.last_snapshot.metrics_step, self.last_snapshot.step)
-
-    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        return dock
+        self.metrics_dock.visibilityChanged.connect(lambda on: on and self.panels.catch_up(self.metrics,
+                                                                                           self.last_snapshot))
+        self.theory_dock.visibilityChanged.connect(lambda on: on and self.panels.catch_up(self.theory,
+                                                                                          self.last_snapshot))
 
     @Slot()
     def _default_dock_sizes(self) -> None:
@@ -176,15 +140,6 @@ class MainWindow(QMainWindow):
         rest = self.width() - side
         self.resizeDocks([self.dock, self.metrics_dock], [side, rest * 9 // 20], Qt.Orientation.Horizontal)
 
-    def _default_size(self) -> QSize:
-        """1600 x 1000, or 95% of a smaller screen."""
-        screen = self.screen() or QApplication.primaryScreen()
-        size = QSize(1600, 1000)
-        if screen is not None:
-            available = screen.availableGeometry().size()
-            size = size.boundedTo(QSize(int(available.width() * 0.95), int(available.height() * 0.95)))
-        return size
-
     def _build_dock(self) -> None:
         self.panel = ControlPanel(_presets(), _distributions(), loader_available=True)
         self.panel.set_config(self._config)
@@ -192,7 +147,7 @@ class MainWindow(QMainWindow):
         self.panel.edited.connect(self._on_edited)
         self.panel.preset_chosen.connect(self.load_preset)
         self.panel.load_requested.connect(self.choose_points_file)
-        self.dock = self._dock("Controls", "controls_dock", self.panel)
+        self.dock = dock_widget(self, "Controls", "controls_dock", self.panel)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
     def _build_transport(self) -> None:
@@ -207,24 +162,6 @@ class MainWindow(QMainWindow):
         t.freeze_d.toggled.connect(lambda on: self.post(Command.FREEZE_D, on))
         t.freeze_g.toggled.connect(lambda on: self.post(Command.FREEZE_G, on))
         t.speed_changed.connect(lambda speed: self.post(Command.SPEED, speed))
-
-    def _build_status(self) -> None:
-        bar = self.statusBar()
-        self.status_device = QLabel()
-        self.status_step = QLabel("step 0")
-        self.status_rate = QLabel()
-        self.status_time = QLabel()
-        widest = {self.status_device: "device: cuda", self.status_step: "step 99,999,999",
-                  self.status_rate: "99,999.9 steps/s", self.status_time: "elapsed 99:59:59"}
-        for label, tip in ((self.status_device, "Where the tensors live."),
-                           (self.status_step, "Training iterations so far (each: D steps, then G steps)."),
-                           (self.status_rate, "Training iterations per second, measured by the trainer."),
-                           (self.status_time, "Training time so far.")):
-            label.setToolTip(tip)
-            # A fixed size: new text 30 times a second then repaints the label instead of
-            # asking the whole window to lay itself out again.
-            label.setFixedSize(label.fontMetrics().horizontalAdvance(widest[label]) + 16, label.sizeHint().height())
-            bar.addPermanentWidget(label)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -252,27 +189,12 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
         return action
 
-    # ---- layout persistence -----------------------------------------------
-    def _restore_layout(self) -> bool:
-        """The size and dock layout the window had when last closed; False on a first run."""
-        geometry = self._settings.value("geometry")
-        state = self._settings.value("windowState")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            return self.restoreState(state)
-        return False
-
+    # ---- layout -----------------------------------------------------------
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._size_docks_on_show:  # dock sizes need a laid-out window
             self._size_docks_on_show = False
             QTimer.singleShot(0, self._default_dock_sizes)
-
-    def _save_layout(self) -> None:
-        self._settings.setValue("geometry", self.saveGeometry())
-        self._settings.setValue("windowState", self.saveState())
-        self._settings.sync()
 
     def _show_dock(self, dock: QDockWidget) -> None:
         dock.show()
@@ -419,58 +341,26 @@ class MainWindow(QMainWindow):
             self._play_when_drawn = False
             self.post(Command.PLAY)
 
-    def show_snapshot(self, snap, everything: bool = True) -> None:
-        """Draw one Snapshot (also used by render_to_png).
-
-        The samples view draws every frame. While playing, the metric plots and the theory
-        text redraw when new grid metrics arrive and otherwise at most PANEL_HZ times a
-        second, and not at all while their dock tab is hidden: a loss curve that grows 8
-        times a second looks continuous, and the CPU goes to training instead.
-        """
+    def show_snapshot(self, snap: Snapshot, everything: bool = True) -> None:
+        """Draw one Snapshot (also used by render_to_png): the samples view every time; the
+        panels now with `everything`, else as PanelRefresh stages them."""
         if self.last_snapshot is None:
             self.statusBar().clearMessage()  # the "starting" note
         self.samples.show_snapshot(snap)
         self.last_snapshot = snap
-        now = time.perf_counter()
-        for panel in (self.metrics, self.theory):
-            seen = self._panel_seen.get(panel)
-            fresh = (seen is None or everything or snap.metrics_step != seen[1] or snap.step < seen[2]
-                     or now - seen[0] >= 1.0 / PANEL_HZ)
-            if fresh and (everything or panel.isVisible()):
-                if everything:
-                    panel.show_snapshot(snap)
-                elif panel is self.metrics:  # while playing, the metric plots are drawn one per frame...
-                    panel.stage_snapshot(snap)
-                else:
-                    self._theory_due = snap
-                self._panel_seen[panel] = (now, snap.metrics_step, snap.step)
-        if everything:
-            self._theory_due = None  # drawn just now, from this newer snapshot
-        elif not self.pacer.in_frame:  # a direct call, not a frame of the live loop
-            self._draw_one_panel_part()
-        else:  # drawn in an event-loop turn of its own once the samples are painted
-            self.pacer.part_due = self._theory_due is not None or self.metrics.advance_pending()
-        self.status_device.setText(f"device: {snap.device}")
-        self.status_step.setText(f"step {snap.step:,}")
-        self.status_rate.setText(f"{snap.steps_per_s:,.1f} steps/s")
-        self.status_time.setText(f"elapsed {_clock(snap.elapsed_s)}")
+        self.panels.stage(snap, everything)
+        if not everything:
+            if self.pacer.in_frame:  # drawn in an event-loop turn of its own once the samples are painted
+                self.pacer.part_due = self.panels.part_due()
+            else:  # a direct call, not a frame of the live loop
+                self.panels.draw_part()
+        self.status_fields.show_snapshot(snap)
         self.frames_drawn += 1
 
     @Slot()
     def _draw_panel_part(self) -> None:
         if not self._closed:
-            self._draw_one_panel_part()
-
-    def _draw_one_panel_part(self) -> None:
-        """...and the theory text takes a frame of its own: one frame never carries more than
-        one of them, so the event loop is never held for the sum (the 50 ms stall target)."""
-        theory_first = self._theory_turn and self._theory_due is not None
-        self._theory_turn = not self._theory_turn
-        if not theory_first and self.metrics.isVisible() and self.metrics.advance_pending():
-            self.metrics.advance()
-        elif self._theory_due is not None:
-            snap, self._theory_due = self._theory_due, None
-            self.theory.show_snapshot(snap)
+            self.panels.draw_part()
 
     # ---- files -------------------------------------------------------------------
     def save_png(self, path: str) -> bool:
@@ -497,6 +387,6 @@ class MainWindow(QMainWindow):
                 self.trainer_thread.wait(10_000)  # a slow step: still never destroy a running QThread
 
     def closeEvent(self, event) -> None:
-        self._save_layout()
+        save_layout(self, self._settings)
         self.shutdown()
         super().closeEvent(event)

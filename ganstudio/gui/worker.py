@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ganstudio.core.commands import Command, Event
+from ganstudio.core.commands import Command, Event, Mailbox
 from ganstudio.core.config import TrainConfig
 from ganstudio.core.loop import (
     FRAME_S,
     LIVE_EVAL_SAMPLES,
     SPEEDS,
     LiveTrainer,
-    Mailbox,
     Speed,
     TrainerFactory,
     TrainingLoop,

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from ganstudio.core.commands import Command, Event
-from ganstudio.core.loop import FRAME_S, FRAMES_IN_FLIGHT, MEASURE_NICE, Mailbox, Speed, TrainingLoop
+from ganstudio.core.commands import Command, Event, Mailbox
+from ganstudio.core.loop import FRAME_S, FRAMES_IN_FLIGHT, MEASURE_NICE, Speed, TrainingLoop
 from ganstudio.core.presets import load_preset
 from ganstudio.core.trainer import Trainer
 

@@ -39,7 +39,7 @@ def test_opens_on_ring8_ready_to_play(window):
     assert window.panel.widget("distribution").current_data() == "ring-8"
     assert not window.transport.play.isChecked()
     assert window.transport.play.text() == "Play"
-    assert "device" in window.status_device.text()
+    assert "device" in window.status_fields.device.text()
     assert "ring-8" in window.windowTitle()
 
 
