@@ -28,13 +28,24 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.core.config import ACTIVATIONS, IMAGE_MODELS, LOSSES, LR_SCHEDULES, NOISES, OPTIMIZERS, TrainConfig, field_names
-from ganstudio.core.sources import FILE_PREFIX
+from ganstudio.core.sources import FILE_PREFIX, builtin_dimension
 from ganstudio.core.replay import PUSH_PER_UPDATE, REPLAY_SHARE
 
+from .data_choices import holds_image_data, image_kind, image_set_choice, image_set_choices, named_image_size
 from .panels_widgets import GroupedComboBox, LogSpinBox
 
 GROUPS = ("1D", "2D", "Images")
-IMAGES_LATER = "Image datasets arrive in a later release; the live views draw 1D and 2D data."
+IMAGE_ONLY = ("image_model", "spectral_norm")  # shown for image data only
+POINTS_ONLY = ("normalize",)  # shown for points only: images are always scaled to [-1, 1]
+CONV_FIXED = ("layers", "activation")  # the conv image nets have a fixed layout
+CONV_TIPS = {
+    "layers": "The conv image nets have a fixed DCGAN layout, so the number of hidden layers does not apply; "
+              "set Image nets to mlp to use it.",
+    "activation": "The conv image nets use their own activations (ReLU in G, LeakyReLU in D), so this does not "
+                  "apply; set Image nets to mlp to use it.",
+    "hidden": "For the conv image nets: the base channel width of G, and of D unless D width is set "
+              "(changing it builds new networks).",
+}
 
 TIPS = {
     "distribution": "The data distribution P_data that the generator learns to imitate (changing it builds new networks).",
@@ -97,7 +108,9 @@ class ControlPanel(QScrollArea):
 
     edited = Signal(dict)
     preset_chosen = Signal(str)
-    load_requested = Signal()
+    load_requested = Signal()  # a file of points or images
+    folder_requested = Signal()  # a folder of pictures
+    download_requested = Signal(str)  # the set to download, or "" for none in particular
 
     def __init__(self, presets: list[tuple[str, str, str]], distributions: dict[str, Any],
                  loader_available: bool = False, parent=None) -> None:
@@ -105,7 +118,11 @@ class ControlPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._bindings: dict[str, _Binding] = {}
+        self._rows: dict[str, QFormLayout] = {}  # the form that holds each control's row
         self._syncing = False
+        self._distribution = ""  # the distribution the combo shows: the config's, or the user's new choice
+        self._image_sizes: dict[str, tuple[int, int]] = {}  # (H, W) learnt from loads and snapshots
+        self._holds_images: dict[str, bool] = {}
         body = QWidget()
         column = QVBoxLayout(body)
         column.addWidget(self._preset_box(presets))
@@ -115,6 +132,7 @@ class ControlPanel(QScrollArea):
         column.addWidget(self._advanced_box())
         column.addStretch(1)
         self.setWidget(body)
+        self._show_model_rows()
         # Never narrower than the form itself: clipped combo boxes would hide the values.
         scrollbar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
         self.setMinimumWidth(body.minimumSizeHint().width() + scrollbar + 2 * self.frameWidth())
@@ -156,39 +174,77 @@ class ControlPanel(QScrollArea):
         form = QFormLayout(box)
         combo = GroupedComboBox()
         for group in GROUPS:
-            members = [(n, d) for n, d in distributions.items() if getattr(d, "group", "") == group]
             combo.add_group(group)
-            if not members and group == "Images":
-                combo.add_choice("(image datasets)", "", IMAGES_LATER, enabled=False)
-            for name, dist in members:
-                drawable = getattr(dist, "dim", 0) in (1, 2)
-                tip = getattr(dist, "label", name) if drawable else IMAGES_LATER
-                combo.add_choice(name, name, tip, enabled=drawable)
-        combo.activated.connect(lambda _i: self._emit("distribution"))
+            if group == "Images":
+                for choice in image_set_choices():
+                    combo.add_choice(choice.label, choice.name, choice.tooltip)
+                continue
+            for name, dist in distributions.items():
+                if getattr(dist, "group", "") == group:
+                    combo.add_choice(name, name, getattr(dist, "label", name))
+        combo.activated.connect(lambda _i: self._on_distribution_chosen())
 
         def put(name: str) -> None:
-            if combo.findData(name, Qt.ItemDataRole.UserRole) < 0 and name.startswith(FILE_PREFIX):
-                path = name[len(FILE_PREFIX):]
+            if not combo.set_current_data(name):  # a file, or a set the lists do not name
                 if not self._file_group:
                     combo.add_group("File")
                     self._file_group = True
-                combo.add_choice(os.path.basename(path), name, path)
-            combo.set_current_data(name)
+                path = name[len(FILE_PREFIX):] if name.startswith(FILE_PREFIX) else name
+                combo.add_choice(os.path.basename(os.path.normpath(path)) or path, name, path)
+                combo.set_current_data(name)
+            self._distribution = name
 
         self._file_group = False
         self._bind("distribution", combo, combo.current_data, put)
+        self._distribution = combo.current_data() or ""
         form.addRow("Distribution", combo)
         self._add_check(form, "normalize", "Standardise data")
         self.load_button = QPushButton("Load...")
+        self.folder_button = QPushButton("Load folder...")
+        self.download_button = QPushButton("Download...")
         if loader_available:
-            self.load_button.setToolTip("Train on your own points: an N x 1 or N x 2 array in a CSV, TXT, NPY "
-                                        "or NPZ file (new networks are built for it).")
+            self.load_button.setToolTip("Train on your own data from a file (new networks are built for it): "
+                                        "points as an N x 1 or N x 2 array in CSV, TXT, NPY or NPZ; images as "
+                                        "IDX (raw or .gz, MNIST's format), NPY or NPZ.")
+            self.folder_button.setToolTip("Train on a folder of pictures (PNG, JPEG, ...); one sub-folder per "
+                                          "class gives labels.")
+            self.download_button.setToolTip("Download MNIST, Fashion-MNIST or KMNIST to train on.")
             self.load_button.clicked.connect(self.load_requested)
+            self.folder_button.clicked.connect(self.folder_requested)
+            self.download_button.clicked.connect(lambda: self.download_requested.emit(""))
         else:
-            self.load_button.setEnabled(False)
-            self.load_button.setToolTip("Loading your own points or images from a file is not available here.")
-        form.addRow("", self.load_button)
+            for button in (self.load_button, self.folder_button, self.download_button):
+                button.setEnabled(False)
+                button.setToolTip("Loading or downloading data is not available here.")
+        loads = QHBoxLayout()
+        loads.addWidget(self.load_button)
+        loads.addWidget(self.folder_button)
+        form.addRow("", loads)
+        form.addRow("", self.download_button)
         return box
+
+    def _on_distribution_chosen(self) -> None:
+        """A set still to download opens the download dialog and the combo keeps the current data."""
+        combo: GroupedComboBox = self._bindings["distribution"].widget  # type: ignore[assignment]
+        name = combo.current_data()
+        if not name:
+            return
+        choice = image_set_choice(name) if builtin_dimension(name) == 0 else None
+        if choice is not None:
+            combo.set_choice(name, choice.label, choice.tooltip)  # its download state may have changed
+            if not choice.available:
+                combo.set_current_data(self._distribution)
+                self.download_requested.emit(name)
+                return
+        self._distribution = name
+        self._emit("distribution")
+        self._show_model_rows()
+
+    def refresh_downloads(self) -> None:
+        """Relabel the downloadable sets from the cache (after a download)."""
+        combo: GroupedComboBox = self._bindings["distribution"].widget  # type: ignore[assignment]
+        for choice in image_set_choices():
+            combo.set_choice(choice.name, choice.label, choice.tooltip)
 
     def _model_box(self) -> QGroupBox:
         box = QGroupBox("Model")
@@ -313,10 +369,54 @@ class ControlPanel(QScrollArea):
         self._bind(key, check, check.isChecked, check.setChecked)
         form.addRow("", check)
 
+    # ---- which controls apply ------------------------------------------------------
+    def note_image_size(self, name: str, size: tuple[int, int]) -> None:
+        """Images of `name` are `size` (H, W): from a finished load or an image run's snapshot."""
+        size = (int(size[0]), int(size[1]))
+        if self._image_sizes.get(name) != size:
+            self._image_sizes[name] = size
+            self._holds_images[name] = True
+            self._show_model_rows()
+
+    def shows_images(self) -> bool:
+        """Whether the distribution shown is image data."""
+        name = self._distribution
+        if name not in self._holds_images:
+            self._holds_images[name] = holds_image_data(name)
+        return self._holds_images[name]
+
+    def image_kind(self) -> str | None:
+        """The image nets the shown settings build (None for auto while the image size is unknown)."""
+        name = self._distribution
+        return image_kind(self._bindings["image_model"].get(), self._image_sizes.get(name) or named_image_size(name))
+
+    def _row_visible(self, key: str, on: bool) -> None:
+        widget = self._bindings[key].widget
+        form = widget.parentWidget().layout()
+        if isinstance(form, QFormLayout):
+            form.setRowVisible(widget, on)
+
+    def _show_model_rows(self) -> None:
+        """Only the controls that apply to the data shown: image nets and spectral norm for images,
+        standardising for points; the layer count and activation greyed for the conv image nets."""
+        images = self.shows_images()
+        for key in IMAGE_ONLY:
+            self._row_visible(key, images)
+        for key in POINTS_ONLY:
+            self._row_visible(key, not images)
+        conv = images and self.image_kind() == "conv"
+        for key in CONV_FIXED:
+            widget = self._bindings[key].widget
+            widget.setEnabled(not conv)
+            widget.setToolTip(CONV_TIPS[key] if conv else TIPS[key])
+        self._bindings["hidden"].widget.setToolTip(CONV_TIPS["hidden"] if conv else TIPS["hidden"])
+
     # ---- traffic ------------------------------------------------------------
     def _emit(self, key: str) -> None:
         if key in ("d_steps", "g_steps"):
             self._update_ratio()
+        if key == "image_model":
+            self._show_model_rows()
         if self._syncing:
             return
         value = self._bindings[key].get()
@@ -349,6 +449,7 @@ class ControlPanel(QScrollArea):
                 finally:
                     binding.widget.blockSignals(False)
             self._update_ratio()
+            self._show_model_rows()
         finally:
             self._syncing = False
 

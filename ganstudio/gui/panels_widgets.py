@@ -87,10 +87,20 @@ class GroupedComboBox(QComboBox):
             item.setFlags(item.flags() & ~(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable))
         self._model.appendRow(item)
 
-    def set_current_data(self, data: str) -> None:
+    def set_choice(self, data: str, text: str, tooltip: str) -> None:
+        """Relabel the choice that holds `data` (e.g. once a set is downloaded)."""
+        index = self.findData(data, Qt.ItemDataRole.UserRole)
+        if index >= 0:
+            item = self._model.item(index)
+            item.setText(text)
+            item.setToolTip(tooltip)
+
+    def set_current_data(self, data: str) -> bool:
+        """Show the choice that holds `data`; False (and nothing changes) when there is none."""
         index = self.findData(data, Qt.ItemDataRole.UserRole)
         if index >= 0:
             self.setCurrentIndex(index)
+        return index >= 0
 
     def current_data(self) -> str | None:
         return self.currentData(Qt.ItemDataRole.UserRole)
