@@ -1,4 +1,4 @@
-"""Small dialogs: About, the training-error message and the preset chooser."""
+"""Small dialogs: About, the training-error message, a file that cannot be loaded, and the preset chooser."""
 
 from __future__ import annotations
 
@@ -28,6 +28,19 @@ def training_error(parent: QWidget, message: str) -> QMessageBox:
     """A window-modal but non-blocking warning: the trainer thread and the views keep running."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Training paused", message, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("training_error")
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
+def cannot_load(parent: QWidget, name: str, message: str) -> QMessageBox:
+    """A window-modal, non-blocking warning titled for the file or folder `name` that could not be
+    loaded, with the DataError's message; the current data and run are unchanged."""
+    box = QMessageBox(QMessageBox.Icon.Warning, f"Cannot load {name}",
+                      f"{message}\n\nThe current data and training run are unchanged.",
+                      QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("cannot_load")
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()

@@ -7,6 +7,7 @@ the worker reports it applied.  Widgets are touched only here, on the GUI thread
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Slot
@@ -17,9 +18,11 @@ from ganstudio.core.commands import Command
 from ganstudio.core.config import ConfigError, TrainConfig
 from ganstudio.core.loop import LiveTrainer, TrainerFactory
 from ganstudio.core.presets import load_preset, preset_names
-from ganstudio.core.sources import builtin_dimension
+from ganstudio.core.sources import FILE_PREFIX, builtin_dimension, holds_images
 
 from . import dialogs
+from .data_loading import ImageFileLoader, LoadedImages, display_name
+from .download_dialog import DownloadDialog
 from .export import save_window_png
 from .frame_pacing import FramePacer
 from .panel_refresh import PanelRefresh
@@ -34,6 +37,12 @@ if TYPE_CHECKING:
     from ganstudio.core.snapshot import Snapshot
 
 DEFAULT_PRESET = "ring-8"
+DATA_FILE_FILTERS = ";;".join((
+    "Points or images (*.csv *.txt *.npy *.npz *.gz *.idx *ubyte)",
+    "Points (*.csv *.txt *.npy *.npz)",
+    "Images: IDX, NPY, NPZ (*.gz *.idx *ubyte *.npy *.npz)",
+    "All files (*)",
+))
 STOP_WAIT_MS = 900  # the window closes, its trainer stopped, within one second
 
 
@@ -72,6 +81,12 @@ class MainWindow(QMainWindow):
         self.last_snapshot = None
         self.frames_drawn = 0
         self._closed = False
+        self._load_error_box = None
+        self.download_dialog: DownloadDialog | None = None
+        self.image_loader = ImageFileLoader(self)
+        self.image_loader.loaded.connect(self._on_images_loaded)
+        self.image_loader.failed.connect(self._on_load_failed)
+        self.image_loader.cancelled.connect(self._on_load_cancelled)
 
         self._build_views()
         self._build_dock()
@@ -146,7 +161,9 @@ class MainWindow(QMainWindow):
         self.panel.set_preset(self._preset)
         self.panel.edited.connect(self._on_edited)
         self.panel.preset_chosen.connect(self.load_preset)
-        self.panel.load_requested.connect(self.choose_points_file)
+        self.panel.load_requested.connect(self.choose_data_file)
+        self.panel.folder_requested.connect(self.choose_image_folder)
+        self.panel.download_requested.connect(self.open_download_dialog)
         self.dock = dock_widget(self, "Controls", "controls_dock", self.panel)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
@@ -167,6 +184,10 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self._add(file_menu, "&Open preset...", self.choose_preset, QKeySequence.StandardKey.Open)
+        self._add(file_menu, "&Load data file...", self.choose_data_file, "Ctrl+L")
+        self._add(file_menu, "Load image &folder...", self.choose_image_folder)
+        self._add(file_menu, "&Download image sets...", lambda: self.open_download_dialog(""))
+        file_menu.addSeparator()
         self._add(file_menu, "&Save window as PNG...", self.save_png_dialog, "Ctrl+Shift+S")
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -270,28 +291,100 @@ class MainWindow(QMainWindow):
         if name:
             self.load_preset(name)
 
+    # ---- data from files and downloads ----------------------------------------------
     @Slot()
-    def choose_points_file(self) -> None:
-        from ganstudio.core.datafiles import POINT_SUFFIXES
-
-        patterns = " ".join(f"*{suffix}" for suffix in POINT_SUFFIXES)
-        path, _ = QFileDialog.getOpenFileName(self, "Train on points from a file", "", f"Points ({patterns})")
+    def choose_data_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Train on points or images from a file", "", DATA_FILE_FILTERS)
         if path:
-            self.load_points_file(path)
+            self.load_data_file(path)
+
+    @Slot()
+    def choose_image_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Train on a folder of pictures")
+        if path:
+            self.load_data_file(path)
+
+    def load_data_file(self, path: str) -> bool:
+        """Points are checked here; images (a folder, IDX, or an NPY/NPZ of images) load in the
+        background. False when the file was refused or a load is already running."""
+        if holds_images(Path(path)):
+            return self.load_image_file(path)
+        return self.load_points_file(path)
 
     def load_points_file(self, path: str) -> bool:
         """Check the file here, so a bad one is refused before the trainer drops its networks."""
         from ganstudio.core.datafiles import load_points
         from ganstudio.core.errors import DataError
-        from ganstudio.core.sources import FILE_PREFIX
 
         try:
             load_points(path)
         except DataError as exc:
-            self._refuse(str(exc))
+            self._on_load_failed(path, str(exc))
             return False
-        self._on_edited({"distribution": FILE_PREFIX + path})
+        self._switch_data(FILE_PREFIX + path)
         return True
+
+    def load_image_file(self, path: str) -> bool:
+        """Load the images at `path` on the loader's thread; the run switches once they are read."""
+        if not self.image_loader.load(path):
+            self.statusBar().showMessage("Images are still loading: cancel that load first.", 5000)
+            return False
+        self.statusBar().showMessage(f"Loading images from {display_name(path)}...")
+        return True
+
+    @Slot(object)
+    def _on_images_loaded(self, result: LoadedImages) -> None:
+        name = FILE_PREFIX + result.path
+        images = result.images
+        self.panel.note_image_size(name, images.size)
+        self.statusBar().showMessage(f"Loaded {images.n:,} images of {images.size[0]} x {images.size[1]} "
+                                     f"from {display_name(result.path)}; building new networks.", 8000)
+        self._switch_data(name)
+
+    @Slot(str, str)
+    def _on_load_failed(self, path: str, message: str) -> None:
+        self.last_error = message
+        self.statusBar().showMessage(message, 15000)
+        if self._load_error_box is not None:
+            self._load_error_box.close()
+        self._load_error_box = dialogs.cannot_load(self, display_name(path), message)
+        self._load_error_box.destroyed.connect(self._forget_load_error_box)
+
+    @Slot()
+    def _forget_load_error_box(self) -> None:
+        self._load_error_box = None
+
+    @Slot(str)
+    def _on_load_cancelled(self, path: str) -> None:
+        self.statusBar().showMessage(f"Loading {display_name(path)} cancelled; the data is unchanged.", 8000)
+
+    @Slot(str)
+    def open_download_dialog(self, name: str = "") -> None:
+        """The download dialog, with set `name` chosen where given."""
+        if self.download_dialog is None:
+            self.download_dialog = DownloadDialog(self)
+            self.download_dialog.downloaded.connect(self._on_downloaded)
+            self.download_dialog.use_requested.connect(self._use_downloaded)
+        if not self.download_dialog.busy:
+            self.download_dialog.select(name or None)
+        self.download_dialog.open()
+        self.download_dialog.raise_()
+
+    @Slot(str)
+    def _on_downloaded(self, name: str) -> None:
+        self.panel.refresh_downloads()
+        self.statusBar().showMessage(f"{name} is downloaded and can be chosen under Data.", 8000)
+
+    @Slot(str)
+    def _use_downloaded(self, name: str) -> None:
+        self.panel.refresh_downloads()
+        self._switch_data(name)
+
+    def _switch_data(self, distribution: str) -> None:
+        """Train on `distribution` (new networks); the panels show it at once, not only once applied."""
+        self._on_edited({"distribution": distribution})
+        if self._config.distribution == distribution:
+            self.panel.set_config(self._config)
 
     @Slot(object)
     def _on_config_applied(self, config: TrainConfig) -> None:
@@ -347,6 +440,8 @@ class MainWindow(QMainWindow):
         if self.last_snapshot is None:
             self.statusBar().clearMessage()  # the "starting" note
         self.samples.show_snapshot(snap)
+        if snap.images is not None:  # the size `auto` picks the image nets by
+            self.panel.note_image_size(snap.config.distribution, snap.images.real.shape[-2:])
         self.last_snapshot = snap
         self.panels.stage(snap, everything)
         if not everything:
@@ -380,6 +475,9 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the worker, quit and wait for its thread (from closeEvent and aboutToQuit)."""
         self._closed = True
+        self.image_loader.shutdown()
+        if self.download_dialog is not None:
+            self.download_dialog.shutdown()
         if self.trainer_thread.isRunning():
             self.worker.request_stop()
             self.trainer_thread.quit()

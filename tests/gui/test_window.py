@@ -168,10 +168,11 @@ def test_load_points_file(qtbot, window, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("1,2\n3,oops\n")
     before = window.config
-    assert not window.load_points_file(str(bad))
+    assert not window.load_data_file(str(bad))
     assert window.config == before and "bad.csv" in window.last_error
-    window._error_box.close()
-    assert window.load_points_file(str(good))
+    assert window._load_error_box.windowTitle() == "Cannot load bad.csv"
+    window._load_error_box.close()
+    assert window.load_data_file(str(good))
     qtbot.waitUntil(lambda: window.last_snapshot.config.distribution.endswith("blob.csv"), timeout=15000)
     assert window.panel.widget("distribution").current_data().endswith("blob.csv")
     assert window.last_snapshot.dim == 2
