@@ -122,6 +122,21 @@ class TrainConfig:
 REBUILD_FIELDS = ("distribution", "noise_dim", "hidden", "layers", "d_hidden", "image_model", "spectral_norm")
 
 
+CHOICES: dict[str, tuple[str, ...]] = {
+    "loss": LOSSES, "optimizer": OPTIMIZERS, "noise": NOISES, "activation": ACTIVATIONS, "device": DEVICES,
+    "lr_schedule": LR_SCHEDULES, "image_model": IMAGE_MODELS,
+}
+# Allowed values of the numeric keys: [lo, hi], or (lo, hi] for those in OPEN_BELOW
+RANGES: dict[str, tuple[float, float]] = {
+    "noise_dim": (1, 512), "hidden": (1, 4096), "layers": (1, 16), "d_hidden": (0, 4096),
+    "d_steps": (1, 100), "g_steps": (1, 100), "lr_d": (0.0, 10.0), "lr_g": (0.0, 10.0),
+    "beta1": (0.0, 0.999999), "beta2": (0.0, 0.999999), "momentum": (0.0, 0.999999),
+    "batch_size": (2, 65536), "gp_lambda": (0.0, 1e4), "r1_gamma": (0.0, 1e4), "g_ema": (0.0, 0.999999),
+    "d_replay": (0, 10**6), "schedule_steps": (1, 10**9), "seed": (0, 2**31 - 1),
+}
+OPEN_BELOW = frozenset({"lr_d", "lr_g"})
+
+
 def field_names() -> list[str]:
     return [f.name for f in fields(TrainConfig)]
 
@@ -186,28 +201,7 @@ def _validate(cfg: TrainConfig) -> None:
         _coerce(key, getattr(cfg, key), "config")
     if not is_known_distribution(cfg.distribution):
         raise ConfigError(f"distribution={cfg.distribution!r}: must be one of {', '.join(distribution_names())}")
-    _choice(cfg, "loss", LOSSES)
-    _choice(cfg, "optimizer", OPTIMIZERS)
-    _choice(cfg, "noise", NOISES)
-    _choice(cfg, "activation", ACTIVATIONS)
-    _choice(cfg, "device", DEVICES)
-    _choice(cfg, "lr_schedule", LR_SCHEDULES)
-    _choice(cfg, "image_model", IMAGE_MODELS)
-    _range(cfg, "noise_dim", 1, 512)
-    _range(cfg, "hidden", 1, 4096)
-    _range(cfg, "layers", 1, 16)
-    _range(cfg, "d_hidden", 0, 4096)
-    _range(cfg, "d_steps", 1, 100)
-    _range(cfg, "g_steps", 1, 100)
-    _range(cfg, "lr_d", 0.0, 10.0, lo_open=True)
-    _range(cfg, "lr_g", 0.0, 10.0, lo_open=True)
-    _range(cfg, "beta1", 0.0, 0.999999)
-    _range(cfg, "beta2", 0.0, 0.999999)
-    _range(cfg, "momentum", 0.0, 0.999999)
-    _range(cfg, "batch_size", 2, 65536)
-    _range(cfg, "gp_lambda", 0.0, 1e4)
-    _range(cfg, "r1_gamma", 0.0, 1e4)
-    _range(cfg, "g_ema", 0.0, 0.999999)
-    _range(cfg, "d_replay", 0, 10**6)
-    _range(cfg, "schedule_steps", 1, 10**9)
-    _range(cfg, "seed", 0, 2**31 - 1)
+    for key, allowed in CHOICES.items():
+        _choice(cfg, key, allowed)
+    for key, (lo, hi) in RANGES.items():
+        _range(cfg, key, lo, hi, lo_open=key in OPEN_BELOW)

@@ -435,12 +435,7 @@ class Trainer:
             fake, manifold_view, grad_view = self._drawing.draw(self.shown_generator, self.D, self.scaling, self.fixed_z,
                                                                 self._latent_grid, self._generation, overlays)
 
-        if full or self._last_full is None:
-            self._take_measurement(self.measurer.measure(self))
-        m = self._last_full
-        notes = list(m["notes"])
-        if self.G_avg is not None:
-            notes.append(f"samples and metrics use the averaged generator (decay {cfg.g_ema})")
+        m, notes = self._measured(full)
         return Snapshot(
             step=self.step_count,
             config=cfg,
@@ -469,6 +464,15 @@ class Trainer:
             notes=tuple(notes),
         )
 
+    def _measured(self, full: bool) -> tuple[dict, list[str]]:
+        """The latest measurement (taken now when `full` or when there is none) and the notes to show with it."""
+        if full or self._last_full is None:
+            self._take_measurement(self.measurer.measure(self))
+        notes = list(self._last_full["notes"])
+        if self.G_avg is not None:
+            notes.append(f"samples and metrics use the averaged generator (decay {self.config.g_ema})")
+        return self._last_full, notes
+
     def _image_snapshot(self, full: bool) -> Snapshot:
         """Images: the generated grid and interpolation strip are redrawn at most every IMAGE_FRAME_S
         while training runs (a conv G over 74 images costs milliseconds), at once after a change."""
@@ -479,12 +483,7 @@ class Trainer:
                 kept[1][0] != self._generation or now - kept[0] >= IMAGE_FRAME_S)):
             fake, line = draw_images(self.shown_generator, self.scaling, self.fixed_z, self._interpolation_z)
             kept = self._image_frame = (now, (self._generation, self.step_count), (fake, line))
-        if full or self._last_full is None:
-            self._take_measurement(self.measurer.measure(self))
-        m = self._last_full
-        notes = list(m["notes"])
-        if self.G_avg is not None:
-            notes.append(f"samples and metrics use the averaged generator (decay {cfg.g_ema})")
+        m, notes = self._measured(full)
         fake, line = kept[2]
         return Snapshot(
             step=self.step_count, config=cfg, dim=0, critic=not cfg.uses_probability, device=self.device.type,

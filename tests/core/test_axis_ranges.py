@@ -3,26 +3,16 @@ file: importing it through ganstudio.gui would load Qt)."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import pathlib
-import sys
 
 import numpy as np
 import pytest
+from qt_free import load_view_module, view_module_path  # tests/ is on sys.path (rootdir-relative import)
 
-PATH = pathlib.Path(__file__).resolve().parents[2] / "ganstudio" / "gui" / "views" / "axis_ranges.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("axis_ranges_without_qt", PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+PATH = view_module_path("axis_ranges")
 
 
-ar = _load()
+ar = load_view_module("axis_ranges")
 
 
 @pytest.mark.parametrize("x", [0.9, 1.0, 101.0, 1999.0, 2000.0, 2001.0, 2600.0, 7e5, 3.3e-4])

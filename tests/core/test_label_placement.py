@@ -5,7 +5,6 @@ The module is loaded from its file: importing it through ganstudio.gui would loa
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import math
 import pathlib
@@ -14,20 +13,13 @@ import sys
 
 import numpy as np
 import pytest
+from qt_free import load_view_module, view_module_path  # tests/ is on sys.path (rootdir-relative import)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PATH = ROOT / "ganstudio" / "gui" / "views" / "label_placement.py"
+PATH = view_module_path("label_placement")
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("label_placement_without_qt", PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-lp = _load()
+lp = load_view_module("label_placement")
 LN2 = math.log(2.0)
 
 

@@ -4,27 +4,17 @@ from its file: importing it through ganstudio.gui would load Qt)."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import math
-import pathlib
-import sys
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from qt_free import load_view_module, view_module_path  # tests/ is on sys.path (rootdir-relative import)
 
-PATH = pathlib.Path(__file__).resolve().parents[2] / "ganstudio" / "gui" / "views" / "metric_plots.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("metric_plots_without_qt", PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+PATH = view_module_path("metric_plots")
 
 
-mp = _load()
+mp = load_view_module("metric_plots")
 
 
 def test_the_table_holds_its_plots_with_distinct_curves_and_frozen_specs():

@@ -3,14 +3,12 @@ PCA picture of P_G against P_data, and D's scores on real and generated images."
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import numpy as np
 import torch
 
 from ..arrays import frozen
-from ..config import TrainConfig
 from ..frames import Scaling
+from ..grid_measure import MeasuredNets
 from ..models import sample_noise
 from .classifier import train_classifier
 from .distribution import ImageDistribution
@@ -29,19 +27,6 @@ CHUNK = 500  # images per network call when measuring
 # Real images behind the real side of the FID, the class frequencies and the PCA picture: a seeded
 # subsample of larger sets, so the first measurement of a 60,000-image set takes seconds, not minutes.
 REAL_SAMPLE = 5000
-
-
-class MeasuredImageNets(Protocol):
-    """What a measurement reads of a trainer (or of a copy of its networks)."""
-
-    config: TrainConfig
-    device: torch.device
-    step_count: int
-    scaling: Scaling
-    D: torch.nn.Module
-
-    @property
-    def shown_generator(self) -> torch.nn.Module: ...
 
 
 @torch.no_grad()
@@ -106,7 +91,7 @@ class ImageMeasurer:
                            "notes": notes}
         return self._ready
 
-    def measure(self, nets: MeasuredImageNets) -> dict:
+    def measure(self, nets: MeasuredNets) -> dict:
         ready = self._prepare()
         cfg = nets.config
         g = torch.Generator(device=nets.device).manual_seed(EVAL_SEED)
@@ -140,7 +125,7 @@ class ImageMeasurer:
         return {"step": nets.step_count, "metrics": metrics, "images": measured, "notes": notes}
 
     @staticmethod
-    def _d_scores(nets: MeasuredImageNets, images: np.ndarray) -> np.ndarray:
+    def _d_scores(nets: MeasuredNets, images: np.ndarray) -> np.ndarray:
         """D on `images` (in [0, 1]): a probability for the log losses, the raw score otherwise."""
         x = torch.as_tensor(np.ascontiguousarray(images), dtype=torch.float32, device=nets.device)
         was_training = nets.D.training
