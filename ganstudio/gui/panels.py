@@ -182,6 +182,8 @@ class ControlPanel(QScrollArea):
             for name, dist in distributions.items():
                 if getattr(dist, "group", "") == group:
                     combo.add_choice(name, name, getattr(dist, "label", name))
+        # the "(download)" marks are read in the open list; closed, the combo shows a set's bare name
+        combo.fit_to(max([*distributions, *(c.name for c in image_set_choices())], key=len))
         combo.activated.connect(lambda _i: self._on_distribution_chosen())
 
         def put(name: str) -> None:
@@ -216,11 +218,11 @@ class ControlPanel(QScrollArea):
             for button in (self.load_button, self.folder_button, self.download_button):
                 button.setEnabled(False)
                 button.setToolTip("Loading or downloading data is not available here.")
-        loads = QHBoxLayout()
+        loads = QHBoxLayout()  # across both columns, so the buttons do not widen the form's fields
         loads.addWidget(self.load_button)
         loads.addWidget(self.folder_button)
-        form.addRow("", loads)
-        form.addRow("", self.download_button)
+        form.addRow(loads)
+        form.addRow(self.download_button)
         return box
 
     def _on_distribution_chosen(self) -> None:

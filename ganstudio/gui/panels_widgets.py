@@ -87,6 +87,14 @@ class GroupedComboBox(QComboBox):
             item.setFlags(item.flags() & ~(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable))
         self._model.appendRow(item)
 
+    def fit_to(self, longest: str) -> None:
+        """As wide as `longest` (the longest value it shows when closed) rather than its longest entry;
+        the open list is as wide as every entry."""
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(len(longest))
+        view = self.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width())
+
     def set_choice(self, data: str, text: str, tooltip: str) -> None:
         """Relabel the choice that holds `data` (e.g. once a set is downloaded)."""
         index = self.findData(data, Qt.ItemDataRole.UserRole)
