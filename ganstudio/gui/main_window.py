@@ -337,6 +337,9 @@ class MainWindow(QMainWindow):
         name = FILE_PREFIX + result.path
         images = result.images
         self.panel.note_image_size(name, images.size)
+        if name == self._config.distribution:
+            self.statusBar().showMessage(f"Already training on {display_name(result.path)}.", 8000)
+            return
         self.statusBar().showMessage(f"Loaded {images.n:,} images of {images.size[0]} x {images.size[1]} "
                                      f"from {display_name(result.path)}; building new networks.", 8000)
         self._switch_data(name)
