@@ -88,7 +88,7 @@ def test_image_view_draws_a_digits_8x8_snapshot(qtbot, digits8):
     np.testing.assert_allclose(view.bars_fake.opts["x"] - view.bars_real.opts["x"], np.full(k, 0.38))
     ticks = view.plots["classes"].getAxis("bottom")._tickLevels[0]
     assert [t[1] for t in ticks] == list(m.class_names)
-    title = view.plots["classes"].titleLabel.text
+    title = view.titles["classes"].text
     assert f"accuracy {round(100 * m.classifier_accuracy)}%" in title
     assert f"covered {round(snap.metrics['classes_covered'])}/10" in title
     assert f"KL {snap.metrics['class_kl']:.2f}" in title

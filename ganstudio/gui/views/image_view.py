@@ -11,41 +11,61 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QTransform
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QTransform
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from ganstudio.core.grids import highest_density_level
 from ganstudio.core.images.frame import ImageMeasurement
 from ganstudio.core.snapshot import Snapshot
 
 from . import style
-from .image_mosaic import finite, finite_rows, mosaic, score_bins
+from .image_mosaic import Box, finite, finite_rows, image_layout, mosaic, score_bins
 
 MOSAIC_COLUMNS = 8
 STRIP_COLUMNS = 10
 DENSITY_MASSES = (0.5, 0.9)  # each density is drawn as the contours of its smallest regions holding these masses
 MEASURING = "measuring…"
 BAR_WIDTH = 0.38
-IMAGE_SHARE = 13  # the images (with D's scores under them) take 13/20 of the width, PCA and classes 7/20
-PLOT_SHARE = 7
-SPACING = 4
-IMAGE_MARGIN = 10  # pixels around a mosaic in its plot
-TITLE_HEIGHT = 30  # a plot title's row (pyqtgraph's fixed height)
-TWO_LINE_TITLE = 50
-MIN_PANEL_HEIGHT = 160
-LEGEND_MARGIN = 12
+LEGEND_MARGIN = 4  # pixels a legend keeps clear of its plot's edges
+PANEL_MARGIN = 4  # pixels around a measured plot and its legend
+TITLE_PAD = 12  # pixels a title keeps clear of its box's edges
+# each image's titles, longest first: the longest that fits its box is shown
+MOSAIC_TITLES = {
+    "fake": ("Generated: G(z) for {n} fixed z", "Generated: G(z)", "Generated", "G(z)"),
+    "real": ("Real: samples of P_data", "Real: P_data", "Real"),
+    "strip": ("G along a line in z", "G along a line", "G on a line"),
+}
+HALF_LABELS = (" at the optimum D* = ½ everywhere", " optimum D* = ½", " D* = ½")
+PLOT_NAMES = {"pca": "Image space", "classes": "Classes", "scores": "D's scores"}  # the tabs of a narrow view
+PCA_NAMES = ("real", "generated", "real density", "generated density")
+PCA_SHORT_NAMES = ("real", "generated", "real dens.", "gen. dens.")
+
+
+class _Area(QWidget):
+    """A widget without a layout whose children are placed by `arrange(width, height)` on every resize."""
+
+    def __init__(self, arrange, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._arrange = arrange
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._arrange(self.width(), self.height())
 
 
 class ImageView(QWidget):
-    """Generated and real mosaics with an interpolation strip on the left; PCA plane, class bars and
-    D's score histograms on the right."""
+    """Generated and real mosaics side by side with an interpolation strip under them, as large as
+    the view allows; under them the PCA plane, class bars and D's score histograms, in a row when
+    the view is wide enough for three plots, else in tabs."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._snap: Snapshot | None = None
         self._keys: dict[str, object] = {}
         self._counts: dict[str, int] = {}
+        self._tabbed: bool | None = None
+        self._rooms: dict[str, int] = {}  # each measured plot's width
 
         self.toolbar = style.LayerToolbar(self)
         self.note = QLabel(self)
@@ -57,59 +77,63 @@ class ImageView(QWidget):
         outer.setSpacing(2)
         outer.addWidget(self.toolbar)
         outer.addWidget(self.note)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(SPACING)
-        outer.addLayout(row, 1)
-        left, right = QVBoxLayout(), QVBoxLayout()
-        for column, share in ((left, IMAGE_SHARE), (right, PLOT_SHARE)):
-            column.setContentsMargins(0, 0, 0, 0)
-            column.setSpacing(SPACING)
-            row.addLayout(column, share)
+        self.area = _Area(self._arrange, self)
+        self.area.setMinimumSize(0, 0)
+        outer.addWidget(self.area, 1)
 
-        # --- images: one ImageItem per mosaic ---
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(style.BACKGROUND)
-        left.addWidget(self.graphics, 3)
-        self.fake_plot, self.fake_image = _image_plot(self.graphics, 0, 0, "Generated: G(z) for 64 fixed z")
-        self.real_plot, self.real_image = _image_plot(self.graphics, 0, 1, "Real: samples of P_data")
-        self.strip_plot, self.strip_image = _image_plot(self.graphics, 1, 0, "G along a line in z", colspan=2)
+        # --- images: one ImageItem per mosaic, each plot placed by hand in pixel coordinates ---
+        self.graphics = pg.GraphicsView(self.area, background=style.BACKGROUND)
+        self.graphics.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # image pixels stay crisp
+        self.graphics.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.graphics.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.graphics.setFrameShape(QFrame.Shape.NoFrame)
+        self.canvas = pg.GraphicsWidget()  # the view's central item, in pixels; the image plots are its children
+        self.graphics.setCentralItem(self.canvas)
+        self.fake_plot, self.fake_image = _image_plot(self.canvas, MOSAIC_TITLES["fake"][0].format(n=64))
+        self.real_plot, self.real_image = _image_plot(self.canvas, MOSAIC_TITLES["real"][0])
+        self.strip_plot, self.strip_image = _image_plot(self.canvas, MOSAIC_TITLES["strip"][0])
+        self.image_plots = {"fake": self.fake_plot, "real": self.real_plot, "strip": self.strip_plot}
+        self._image_titles = {key: forms for key, forms in MOSAIC_TITLES.items()}
+        self._image_titles["fake"] = tuple(t.format(n=64) for t in MOSAIC_TITLES["fake"])
 
         # --- measured plots, each over a "measuring…" label and above its legend ---
+        self.tabs = QTabWidget(self.area)
+        self.tabs.setDocumentMode(True)
         self.stacks: dict[str, QStackedWidget] = {}
         self.waiting: dict[str, QLabel] = {}
         self.panels: dict[str, pg.GraphicsLayoutWidget] = {}
         self.plots: dict[str, pg.PlotItem] = {}
         self.legends: dict[str, pg.LegendItem] = {}
-        for key, column in (("scores", left), ("pca", right), ("classes", right)):
-            stack = QStackedWidget(self)
+        self.titles: dict[str, pg.LabelItem] = {}
+        for key in ("pca", "classes", "scores"):
+            stack = QStackedWidget(self.area)
             label = QLabel(MEASURING, stack)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setWordWrap(True)  # a narrow column must not be widened by its text
+            label.setWordWrap(True)  # a narrow plot must not be widened by its text
+            label.setMinimumSize(0, 0)
             label.setStyleSheet(f"QLabel {{ color: #555555; background: {style.BACKGROUND}; font-size: 14pt; }}")
             panel = pg.GraphicsLayoutWidget()
             panel.setBackground(style.BACKGROUND)
-            plot: pg.PlotItem = panel.addPlot(row=0, col=0)
+            panel.ci.layout.setContentsMargins(PANEL_MARGIN, PANEL_MARGIN, PANEL_MARGIN, PANEL_MARGIN)
+            panel.setMinimumSize(0, 0)
+            # the title is the panel's, over the plot's axis and box both: a narrow plot has its whole width
+            title = panel.addLabel("", row=0, col=0, color=style.FOREGROUND, size=style.TITLE_SIZE)
+            plot: pg.PlotItem = panel.addPlot(row=1, col=0)
             plot.setMouseEnabled(x=False, y=False)
             plot.setMenuEnabled(False)
             legend = pg.LegendItem(labelTextColor=style.FOREGROUND, labelTextSize=style.LEGEND_TEXT_SIZE,
-                                   brush=pg.mkBrush(255, 255, 255, 0), colCount=3)
-            beside = key == "scores"  # under the wide, short histogram there is no height to spare
-            panel.addItem(legend, row=0 if beside else 1, col=1 if beside else 0)
+                                   brush=pg.mkBrush(255, 255, 255, 0), colCount=2)
+            panel.addItem(legend, row=2, col=0)
             legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-            panel.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignVCenter if beside
-                                         else Qt.AlignmentFlag.AlignHCenter)
+            panel.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
             stack.addWidget(label)
             stack.addWidget(panel)
-            stack.setMinimumHeight(MIN_PANEL_HEIGHT)
-            column.addWidget(stack, 1)
             self.stacks[key], self.waiting[key], self.panels[key] = stack, label, panel
-            self.plots[key], self.legends[key] = plot, legend
-
+            self.plots[key], self.legends[key], self.titles[key] = plot, legend, title
         # --- image space in 2D: scatter and density contours of each set ---
         p = self.plots["pca"]
         style.style_plot(p, left="PC 2", bottom="PC 1")
-        style.set_title(p, "Image space in 2D")
+        self.titles["pca"].setText("Image space in 2D")
         self.pca_real = pg.ScatterPlotItem(size=4, pen=None, brush=style.brush("data", 110), pxMode=True)
         self.pca_fake = pg.ScatterPlotItem(size=5, pen=None, brush=style.brush("gen", 150), pxMode=True)
         p.addItem(self.pca_real)
@@ -132,6 +156,7 @@ class ImageView(QWidget):
         legend.addItem(self.pca_fake, "generated")
         legend.addItem(self.real_contour_key, "real density")
         legend.addItem(self.fake_contour_key, "generated density")
+        self._pca_keys = (self.pca_real, self.pca_fake, self.real_contour_key, self.fake_contour_key)
         legend.setToolTip(f"Contours: the smallest regions holding {masses} of each set's density "
                           "(real dashed, generated solid).")
 
@@ -148,7 +173,7 @@ class ImageView(QWidget):
         # --- D's scores on real and generated images ---
         p = self.plots["scores"]
         style.style_plot(p, left="count", bottom="D(x)")
-        style.set_title(p, "D's scores")
+        self.titles["scores"].setText("D's scores")
         self.hist_real = pg.PlotCurveItem([0.0, 1.0], [0.0], stepMode="center", fillLevel=0,
                                           pen=style.pen("data", width=2), brush=style.brush("data", 40))
         self.hist_fake = pg.PlotCurveItem([0.0, 1.0], [0.0], stepMode="center", fillLevel=0,
@@ -156,7 +181,7 @@ class ImageView(QWidget):
         p.addItem(self.hist_real)
         p.addItem(self.hist_fake)
         self.half = pg.InfiniteLine(pos=0.5, angle=90, pen=style.pen("d_star", width=2, style="dash"),
-                                    label=" at the optimum D* = ½ everywhere",
+                                    label=HALF_LABELS[0],
                                     labelOpts={"position": 0.92, "color": style.FOREGROUND, "anchors": [(0, 0.5)] * 2,
                                                "fill": pg.mkBrush(*style.LABEL_FILL)})
         label_font = QFont()
@@ -165,7 +190,6 @@ class ImageView(QWidget):
         p.addItem(self.half, ignoreBounds=True)
         self.legends["scores"].addItem(self.hist_real, "D(real)")
         self.legends["scores"].addItem(self.hist_fake, "D(G(z))")
-        self.legends["scores"].setColumnCount(1)
         self._classes_titles: tuple[str, ...] = ()
 
         tb = self.toolbar
@@ -178,40 +202,101 @@ class ImageView(QWidget):
         self.legends["pca"].sigSampleClicked.connect(tb.sync_from_items)
         self.clear()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        super().resizeEvent(event)
-        self._fit_images()
-
-    def _fit_images(self) -> None:
-        """The images' area no taller than its square mosaics and strip need at its width: the
-        height left over goes to D's scores below them."""
-        width = (self.width() - SPACING) * IMAGE_SHARE / (IMAGE_SHARE + PLOT_SHARE)
-        side = (width - 4 * IMAGE_MARGIN) / 2
-        strip = (width - 2 * IMAGE_MARGIN) / STRIP_COLUMNS
-        strip_height = int(strip + TITLE_HEIGHT + 2 * IMAGE_MARGIN)
-        self.strip_plot.setMinimumHeight(strip_height)
-        self.strip_plot.setMaximumHeight(strip_height)
-        self.graphics.setMaximumHeight(max(MIN_PANEL_HEIGHT, int(side + TITLE_HEIGHT + 2 * IMAGE_MARGIN) + strip_height))
-        room = self.width() - width - SPACING
-        style.fit_legend_columns(self.legends["pca"], room - 2 * LEGEND_MARGIN, most=2)
+    def _arrange(self, width: int, height: int) -> None:
+        """Place the images and the measured plots for an area of `width` x `height` pixels
+        (image_layout), then fit each title, legend and label to the room its plot got."""
+        strip = self.strip_image.image
+        aspect = strip.shape[1] / strip.shape[0] if strip is not None else (STRIP_COLUMNS * 9 - 1) / 8
+        lay = image_layout(width, height, aspect)
+        self._set_tabbed(lay.tabbed)
+        # legends and titles first: a legend's width is its panel's minimum, which a resize must already see
+        rooms = [max(0, lay.plots[0].width - 4)] * 3 if lay.tabbed else [b.width for b in lay.plots]
+        for key, room in zip(("pca", "classes", "scores"), rooms):
+            self._rooms[key] = room
+            if key == "pca":
+                self._fit_pca_legend(room - 2 * (LEGEND_MARGIN + PANEL_MARGIN))
+            else:
+                style.fit_legend_columns(self.legends[key], room - 2 * (LEGEND_MARGIN + PANEL_MARGIN), most=2)
         self._fit_classes_title()
+        self._fit_half_label()
+        top = lay.strip.bottom + 1
+        self.graphics.setGeometry(0, 0, width, min(height, top))
+        for key, box in (("fake", lay.fake), ("real", lay.real), ("strip", lay.strip)):
+            plot = self.image_plots[key]
+            self._fit_image_title(key, box.width)
+            plot.setVisible(box.width > 0 and box.height > 0)
+            plot.setGeometry(QRectF(box.x, box.y, box.width, box.height))
+        for key, plot in self.plots.items():
+            _refresh_minimum(plot, self.panels[key].ci)
+        if lay.tabbed:
+            self.tabs.setGeometry(_rect(lay.plots[0]))
+        else:
+            for key, box in zip(("pca", "classes", "scores"), lay.plots):
+                self.stacks[key].setGeometry(_rect(box))
+        for panel in self.panels.values():  # a panel whose size did not change lays its plot out again
+            panel.ci.setGeometry(QRectF(0, 0, panel.width(), panel.height()))
+
+    def _fit_pca_legend(self, room: float) -> None:
+        """The PCA legend in one row or two, with full names where they fit, else short ones."""
+        legend = self.legends["pca"]
+        for names, columns in ((PCA_NAMES, 4), (PCA_NAMES, 2), (PCA_SHORT_NAMES, 2), (PCA_SHORT_NAMES, 1)):
+            for item, name in zip(self._pca_keys, names):
+                legend.getLabel(item).setText(name)
+            legend.setColumnCount(columns)
+            if legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() <= room:
+                break
+
+    def _plot_room(self, key: str) -> int:
+        """The width a measured plot gets: its own box in a row, the tab widget's width in tabs."""
+        return self._rooms.get(key, 0)
+
+    def _set_tabbed(self, tabbed: bool) -> None:
+        """Move the measured plots into the tab widget, or out of it into a row."""
+        if tabbed == self._tabbed:
+            return
+        self._tabbed = tabbed
+        if tabbed:
+            for key, stack in self.stacks.items():
+                self.tabs.addTab(stack, PLOT_NAMES[key])
+            self.tabs.show()
+        else:
+            while self.tabs.count():
+                self.tabs.removeTab(0)
+            for stack in self.stacks.values():
+                stack.setParent(self.area)
+                stack.show()
+            self.tabs.hide()
+
+    def _fit_image_title(self, key: str, room: int) -> None:
+        """The longest of an image's titles that fits its box."""
+        plot = self.image_plots[key]
+        forms = self._image_titles[key]
+        chosen = forms[style.longest_that_fits(forms, _title_font(), room, TITLE_PAD)]
+        if plot.titleLabel.text != chosen:
+            style.set_title(plot, chosen)
+        plot.titleLabel.setMinimumWidth(0)  # the box, not the text, sets the plot's width
 
     def _fit_classes_title(self) -> None:
         """The longest of the classes plot's titles that fits its width."""
         if not self._classes_titles:
             return
-        p = self.plots["classes"]
-        room = self.stacks["classes"].width() - p.getAxis("left").width()  # the title spans the plot's box only
-        font = QFont()
-        font.setPointSize(int(style.TITLE_SIZE.removesuffix("pt")))
-        lines = [t.split("<br>") for t in self._classes_titles]
-        widest = [max(lines_, key=len) for lines_ in lines]
-        chosen = self._classes_titles[style.longest_that_fits(tuple(widest), font, room, 2 * LEGEND_MARGIN)]
-        if p.titleLabel.text != chosen:
-            style.set_title(p, chosen)
-            p.titleLabel.setMaximumHeight(TWO_LINE_TITLE)  # setTitle fixes one line's height
-            p.titleLabel.setMinimumWidth(0)  # in a view too narrow even for the short title, the plot keeps its width
-            p.layout.setRowFixedHeight(0, TWO_LINE_TITLE)
+        width = QFontMetricsF(_title_font()).horizontalAdvance
+        widest = tuple(max(t.split("<br>"), key=width) for t in self._classes_titles)
+        chosen = self._classes_titles[style.longest_that_fits(widest, _title_font(), self._plot_room("classes"),
+                                                              TITLE_PAD)]
+        if self.titles["classes"].text != chosen:
+            self.titles["classes"].setText(chosen)
+
+    def _fit_half_label(self) -> None:
+        """The longest label of the D = 1/2 line that fits between the line and the plot's right edge."""
+        p = self.plots["scores"]
+        x0, x1 = p.getViewBox().viewRange()[0]
+        box = self._plot_room("scores") - p.getAxis("left").width() - 8
+        room = box * (x1 - 0.5) / (x1 - x0) if x1 > x0 else 0.0
+        font = self.half.label.textItem.font()
+        chosen = HALF_LABELS[style.longest_that_fits(HALF_LABELS, font, room, 10)]
+        if self.half.label.format != chosen:
+            self.half.label.setFormat(chosen)
 
     # ------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:
@@ -219,12 +304,9 @@ class ImageView(QWidget):
             raise ValueError(f"ImageView shows image distributions; this snapshot is {snap.dim}D")
         self._snap = snap
         frame = snap.images
-        self._show_mosaic("fake", self.fake_plot, self.fake_image, frame.fake, MOSAIC_COLUMNS,
-                          "Generated: G(z) for {n} fixed z")
-        self._show_mosaic("real", self.real_plot, self.real_image, frame.real, MOSAIC_COLUMNS,
-                          "Real: samples of P_data")
-        self._show_mosaic("strip", self.strip_plot, self.strip_image, frame.interpolation, STRIP_COLUMNS,
-                          "G along a line in z")
+        self._show_mosaic("fake", self.fake_plot, self.fake_image, frame.fake, MOSAIC_COLUMNS)
+        self._show_mosaic("real", self.real_plot, self.real_image, frame.real, MOSAIC_COLUMNS)
+        self._show_mosaic("strip", self.strip_plot, self.strip_image, frame.interpolation, STRIP_COLUMNS)
         m = frame.measured
         # a new measurement comes as a new ImageMeasurement, with the metrics measured with it
         if "measured" in self._keys and m is self._keys["measured"] and snap.critic == self._keys["critic"]:
@@ -240,8 +322,8 @@ class ImageView(QWidget):
         self._show_classes(m, snap.metrics)
         self._show_scores(m, snap.critic)
 
-    def _show_mosaic(self, key: str, plot: pg.PlotItem, item: pg.ImageItem, images: np.ndarray, columns: int,
-                     title: str) -> None:
+    def _show_mosaic(self, key: str, plot: pg.PlotItem, item: pg.ImageItem, images: np.ndarray,
+                     columns: int) -> None:
         if images is self._keys.get(key):
             return  # a cheap snapshot between redraws carries the same arrays
         self._keys[key] = images
@@ -251,8 +333,9 @@ class ImageView(QWidget):
         h, w = tiled.shape[:2]
         if self._counts.get(key) != (len(a), h, w):
             self._counts[key] = (len(a), h, w)
-            style.set_title(plot, title.format(n=len(a)))
+            self._image_titles[key] = tuple(t.format(n=len(a)) for t in MOSAIC_TITLES[key])
             plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.0)
+            self._arrange(self.area.width(), self.area.height())  # the strip's shape sets its height
 
     def _show_pca(self, m: ImageMeasurement) -> None:
         self.stacks["pca"].setCurrentIndex(1)
@@ -312,6 +395,7 @@ class ImageView(QWidget):
         self.legends["scores"].getLabel(self.hist_fake).setText("critic(G(z))" if critic else "D(G(z))")
         p.setRange(xRange=(edges[0], edges[-1]), padding=0.02)
         p.enableAutoRange(axis="y")
+        self._fit_half_label()
 
     def clear(self) -> None:
         self._snap = None
@@ -350,10 +434,11 @@ def classes_title(accuracy: float, metrics, short: bool = False) -> str:
     return head + ("<br>" + " · ".join(parts) if parts else "")
 
 
-def _image_plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int, title: str,
-                colspan: int = 1) -> tuple[pg.PlotItem, pg.ImageItem]:
-    """A titled, axis-less plot holding one ImageItem drawn top row first, aspect locked, no zoom or pan."""
-    p: pg.PlotItem = graphics.addPlot(row=row, col=col, colspan=colspan)
+def _image_plot(canvas: pg.GraphicsWidget, title: str) -> tuple[pg.PlotItem, pg.ImageItem]:
+    """A titled, axis-less plot holding one ImageItem drawn top row first, aspect locked, no zoom or pan;
+    its geometry is set by the view."""
+    p = pg.PlotItem()
+    p.setParentItem(canvas)
     style.set_title(p, title)
     for name in ("left", "bottom"):
         p.hideAxis(name)
@@ -366,6 +451,25 @@ def _image_plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int, title: st
     item = pg.ImageItem(axisOrder="row-major")
     p.addItem(item)
     return p, item
+
+
+def _refresh_minimum(plot: pg.PlotItem, layout: pg.GraphicsLayout) -> None:
+    """Recompute the minimum sizes of `plot` and the layout holding it now, not at the next event loop
+    pass: a title or legend that just shrank must let a resize make the plot narrower."""
+    plot.layout.invalidate()
+    plot.updateGeometry()
+    layout.layout.invalidate()
+    layout.updateGeometry()
+
+
+def _title_font() -> QFont:
+    font = QFont()
+    font.setPointSize(int(style.TITLE_SIZE.removesuffix("pt")))
+    return font
+
+
+def _rect(box: Box) -> QRect:
+    return QRect(box.x, box.y, box.width, box.height)
 
 
 def _cell_transform(extent, nx: int, ny: int) -> QTransform:
