@@ -9,7 +9,7 @@ import pytest
 
 from ganstudio.cli import main
 from ganstudio.core.presets import all_presets, preset_names
-from ganstudio.core.trainer import pick_device
+from ganstudio.core.devices import pick_device
 
 REQUIRED = ("d_loss", "g_loss", "jsd", "jsd_floor", "kl_data_g", "kl_g_data", "entropy_data", "cross_entropy",
             "value", "value_bound")

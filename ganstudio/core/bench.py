@@ -21,7 +21,8 @@ from .images.nets import build_image_nets, default_kind
 from .models import mlp
 from .presets import load_preset
 from .replay import FakeReplay
-from .trainer import Trainer, pick_device
+from .devices import pick_device
+from .trainer import Trainer
 
 # The two loops alternate in slices this short, in both orders, and each pair of neighbouring slices
 # gives a ratio: the speed of this VM drifts by +-20% from one second to the next, and 3 rounds of a

@@ -20,7 +20,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from . import losses
 from .arrays import frozen
 from .config import TrainConfig
-from .errors import ConfigError
+from .devices import pick_device
 from .distributions import Distribution
 from .frames import SEND_WEIGHTS_MAX, VIEW_SAMPLES, KeptOverlays, NetWeights, Scaling, latent_grid
 from .history import History
@@ -41,26 +41,6 @@ HISTORY_EVERY_S = 0.25  # a cheap snapshot rebuilds the (block-averaged) loss hi
 
 class NonFiniteError(RuntimeError):
     """A loss went NaN or infinite; the trainer has already restored the last good weights."""
-
-
-def pick_device(name: str) -> torch.device:
-    """`auto` prefers CUDA, then Apple's MPS, then the CPU; a named device must exist."""
-    cuda = torch.cuda.is_available()
-    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
-    if name == "auto":
-        return torch.device("cuda" if cuda else "mps" if mps else "cpu")
-    if (name == "cuda" and not cuda) or (name == "mps" and not mps):
-        raise ConfigError(f"device={name!r}: not available on this machine (available: {', '.join(available_devices())})")
-    return torch.device(name)
-
-
-def available_devices() -> list[str]:
-    out = ["cpu"]
-    if torch.cuda.is_available():
-        out.append("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        out.append("mps")
-    return out
 
 
 def lr_factor(schedule: str, step: int, horizon: int) -> float:

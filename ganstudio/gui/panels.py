@@ -88,7 +88,7 @@ TIPS = {
 
 def device_choices() -> list[str]:
     """'auto' plus the devices torch can use here (cuda / mps only where available)."""
-    from ganstudio.core.trainer import available_devices
+    from ganstudio.core.devices import available_devices
 
     return ["auto", *available_devices()]
 

@@ -9,7 +9,8 @@ import torch
 from ganstudio.core.config import LOSSES, ConfigError, TrainConfig
 from ganstudio.core.session import load_session, save_session
 from ganstudio.core.frames import VIEW_SAMPLES
-from ganstudio.core.trainer import NonFiniteError, Trainer, lr_factor, pick_device
+from ganstudio.core.devices import pick_device
+from ganstudio.core.trainer import NonFiniteError, Trainer, lr_factor
 
 SMALL = dict(hidden=16, layers=2, batch_size=64)
 
