@@ -1,15 +1,21 @@
 """The image view draws what an image snapshot holds: mosaics, PCA plane, class bars, D's scores;
-checked against the snapshot's own arrays for real digits-8x8 and digits-28 snapshots."""
+checked against the snapshot's own arrays for real digits-8x8 and digits-28 snapshots; and at every
+size it keeps each part inside the view with whole titles."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QWidget
 
 from ganstudio.core.config import TrainConfig
 from ganstudio.gui.views import DataView, ImageView, TheoryPanel, View2D
+from ganstudio.gui.views.image_mosaic import ROW_MIN_WIDTH, SPACING
 from ganstudio.gui.views.image_view import MEASURING, classes_title
 
 from snapshot_factory import make_snapshot  # tests/gui is on sys.path (rootdir-relative import)
@@ -205,3 +211,106 @@ def test_image_view_draws_a_digits_28_snapshot(qtbot):
     m = snap.images.measured
     np.testing.assert_allclose(image_view.bars_fake.opts["height"], m.fake_class_freq)
     assert image_view.hist_real.getData()[1].sum() == len(m.d_real)
+
+
+def outside_the_view(view: ImageView) -> list[str]:
+    """Every visible widget, plot and plot title that does not lie inside the view, or whose text is wider
+    than the room it has."""
+    found = []
+    whole = view.rect()
+    for w in view.findChildren(QWidget):
+        if w.isVisibleTo(view) and not whole.contains(QRect(w.mapTo(view, QPoint(0, 0)), w.size())):
+            found.append(f"{type(w).__name__} at {QRect(w.mapTo(view, QPoint(0, 0)), w.size())}")
+    for gv in view.findChildren(pg.GraphicsView):
+        if not gv.isVisibleTo(view):
+            continue
+        port = QRectF(gv.viewport().rect()).adjusted(-0.5, -0.5, 0.5, 0.5)
+        for item in gv.scene().items():
+            if isinstance(item, (pg.PlotItem, pg.LegendItem)) and item.isVisible():
+                if not port.contains(gv.mapFromScene(item.sceneBoundingRect()).boundingRect().toRectF()):
+                    found.append(f"{type(item).__name__} past its view's edge")
+            if isinstance(item, pg.LabelItem) and item.isVisible() and item.text.strip():
+                text = item.item.boundingRect().width()
+                if text > item.geometry().width() + 0.5 or not port.contains(item.sceneBoundingRect()):
+                    found.append(f"title {item.text!r} is cut")
+    return found
+
+
+def settle(qtbot, view, size):
+    view.resize(*size)
+    qtbot.wait(20)  # layout requests of the plots' graphics layouts are posted events
+
+
+@pytest.mark.parametrize("size", [(420, 380), (369, 683), (685, 915), (1024, 768), (1600, 1000), (1400, 460),
+                                  (800, 600), (500, 1000)])
+def test_no_part_of_the_view_extends_past_its_edge(qtbot, digits8, size):
+    view = ImageView()
+    view.show_snapshot(digits8)
+    shown(view, qtbot)
+    settle(qtbot, view, size)
+    assert outside_the_view(view) == []
+    assert view.tabs.isVisible() == (size[0] < 3 * ROW_MIN_WIDTH + 2 * SPACING)
+    # the mosaics are square, the size image_layout gives them, and at least as large as the narrower plots
+    side = view.fake_plot.getViewBox().width()
+    assert side == pytest.approx(view.fake_plot.getViewBox().height(), abs=1.5)
+    assert view.real_plot.getViewBox().width() == pytest.approx(side, abs=1.5)
+
+
+def test_plots_move_into_tabs_when_narrow_and_back_into_a_row_when_wide(qtbot, digits8):
+    view = ImageView()
+    view.show_snapshot(digits8)
+    shown(view, qtbot)
+    settle(qtbot, view, (420, 380))
+    assert view.tabs.count() == 3 and [view.tabs.widget(i) for i in range(3)] == list(view.stacks.values())
+    assert [view.tabs.tabText(i) for i in range(3)] == ["Image space", "Classes", "D's scores"]
+    settle(qtbot, view, (1100, 800))
+    assert view.tabs.count() == 0 and not view.tabs.isVisible()
+    xs = [stack.geometry().x() for stack in view.stacks.values()]
+    assert xs == sorted(xs) and all(stack.isVisible() for stack in view.stacks.values())
+    tops = {stack.geometry().y() for stack in view.stacks.values()}
+    assert len(tops) == 1 and tops.pop() > view.graphics.geometry().bottom()  # a row under the images
+    assert outside_the_view(view) == []
+
+
+def test_titles_are_whole_at_1600_x_1000_and_shorten_when_narrow(qtbot, digits8):
+    snap, m = digits8, digits8.images.measured
+    view = ImageView()
+    view.show_snapshot(snap)
+    shown(view, qtbot)
+    long_classes = classes_title(m.classifier_accuracy, snap.metrics)
+    short_classes = classes_title(m.classifier_accuracy, snap.metrics, short=True)
+    for size in ((1600, 1000), (685, 915)):  # the view alone, and as the main window at 1600 x 1000 holds it
+        settle(qtbot, view, size)
+        assert view.fake_plot.titleLabel.text == "Generated: G(z) for 64 fixed z"
+        assert view.real_plot.titleLabel.text == "Real: samples of P_data"
+        assert view.strip_plot.titleLabel.text == "G along a line in z"
+        assert view.titles["pca"].text == "Image space in 2D" and view.titles["scores"].text == "D's scores"
+        assert outside_the_view(view) == []
+    settle(qtbot, view, (1600, 1000))
+    assert view.titles["classes"].text == long_classes
+    assert view.half.label.format == " optimum D* = ½"
+    settle(qtbot, view, (685, 915))
+    assert view.titles["classes"].text == short_classes
+    settle(qtbot, view, (369, 683))
+    assert view.fake_plot.titleLabel.text == "Generated: G(z)" and view.real_plot.titleLabel.text == "Real: P_data"
+    assert outside_the_view(view) == []
+
+
+def test_mosaic_pixels_are_drawn_unblended(qtbot, digits8):
+    """Nearest-pixel scaling: every screen pixel inside an image pixel has that pixel's grey, near its
+    edges as at its centre."""
+    view = ImageView()
+    view.show_snapshot(digits8)
+    shown(view, qtbot, (685, 915))
+    assert not view.graphics.renderHints() & QPainter.RenderHint.SmoothPixmapTransform
+    grab = view.graphics.grab().toImage()
+    vb = view.fake_plot.getViewBox()
+    ratio = grab.width() / view.graphics.width()
+    tile = digits8.images.fake[0, 0]
+    for r in range(tile.shape[0]):
+        for c in range(tile.shape[1]):
+            expected = round(255 * float(np.clip(tile[r, c], 0, 1)))
+            for fy, fx in ((0.5, 0.5), (0.3, 0.3), (0.7, 0.7), (0.3, 0.7)):
+                p = view.graphics.mapFromScene(vb.mapViewToScene(QPointF(c + fx, r + fy)))
+                grey = QColor(grab.pixel(int(p.x() * ratio), int(p.y() * ratio))).red()
+                assert abs(grey - expected) <= 2, (r, c, fy, fx, grey, expected)

@@ -20,7 +20,7 @@ from ganstudio.core.images.frame import ImageMeasurement
 from ganstudio.core.snapshot import Snapshot
 
 from . import style
-from .image_mosaic import Box, finite, finite_rows, image_layout, mosaic, score_bins
+from .image_mosaic import TITLE_HEIGHT, Box, finite, finite_rows, image_layout, mosaic, score_bins
 
 MOSAIC_COLUMNS = 8
 STRIP_COLUMNS = 10
@@ -29,6 +29,8 @@ MEASURING = "measuring…"
 BAR_WIDTH = 0.38
 LEGEND_MARGIN = 4  # pixels a legend keeps clear of its plot's edges
 PANEL_MARGIN = 4  # pixels around a measured plot and its legend
+TWO_LINE_TITLE = 50  # the classes title's height
+MIN_PLOT_HEIGHT = 110  # a measured plot's axes and data need this much height beside title and legend
 TITLE_PAD = 12  # pixels a title keeps clear of its box's edges
 # each image's titles, longest first: the longest that fits its box is shown
 MOSAIC_TITLES = {
@@ -191,6 +193,12 @@ class ImageView(QWidget):
         self.legends["scores"].addItem(self.hist_real, "D(real)")
         self.legends["scores"].addItem(self.hist_fake, "D(G(z))")
         self._classes_titles: tuple[str, ...] = ()
+        self._legend_tips = {
+            "pca": "Dots: real (black) and generated (green) images; contours: real (dashed) and generated "
+                   "(solid) densities.",
+            "classes": "Bars: real (black) and generated (green) class frequencies.",
+            "scores": "Histograms of D on real images (black) and on generated ones (green).",
+        }
 
         tb = self.toolbar
         tb.add("real", "Real points", [self.pca_real], True, "Real images projected on the real set's first two "
@@ -210,13 +218,23 @@ class ImageView(QWidget):
         lay = image_layout(width, height, aspect)
         self._set_tabbed(lay.tabbed)
         # legends and titles first: a legend's width is its panel's minimum, which a resize must already see
-        rooms = [max(0, lay.plots[0].width - 4)] * 3 if lay.tabbed else [b.width for b in lay.plots]
-        for key, room in zip(("pca", "classes", "scores"), rooms):
+        if lay.tabbed:
+            tab_bar = self.tabs.tabBar().sizeHint().height()
+            sizes = [(max(0, lay.plots[0].width - 4), lay.plots[0].height - tab_bar - 4)] * 3
+        else:
+            sizes = [(b.width, b.height) for b in lay.plots]
+        for key, (room, tall) in zip(("pca", "classes", "scores"), sizes):
             self._rooms[key] = room
+            legend = self.legends[key]
             if key == "pca":
                 self._fit_pca_legend(room - 2 * (LEGEND_MARGIN + PANEL_MARGIN))
             else:
-                style.fit_legend_columns(self.legends[key], room - 2 * (LEGEND_MARGIN + PANEL_MARGIN), most=2)
+                style.fit_legend_columns(legend, room - 2 * (LEGEND_MARGIN + PANEL_MARGIN), most=2)
+            # a plot too short for its legend below shows it in its tooltip instead
+            legend_height = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).height()
+            title = TWO_LINE_TITLE if key == "classes" else TITLE_HEIGHT
+            legend.setVisible(tall - legend_height - title >= MIN_PLOT_HEIGHT)
+            self.plots[key].setToolTip("" if legend.isVisible() else self._legend_tips[key])
         self._fit_classes_title()
         self._fit_half_label()
         top = lay.strip.bottom + 1
