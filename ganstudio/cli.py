@@ -228,7 +228,7 @@ def cmd_train(args) -> int:
     snap = trainer.snapshot(full=True)
     keys = ("d_loss", "g_loss", "jsd", "jsd_floor", "kl_data_g", "kl_g_data", "entropy_data", "cross_entropy",
             "value", "value_bound", "modes_captured", "modes_total", "hq_fraction",
-            "classes_covered", "classes_total", "class_kl", "fid", "fid_floor")
+            "classes_covered", "classes_total", "class_kl", "class_kl_floor", "fid", "fid_floor")
     final = {k: snap.metrics[k] for k in keys if k in snap.metrics}
     g_norm = trainer.history.recent_mean("g_grad_norm", 100)  # one step's norm is too noisy to compare
     if g_norm == g_norm:

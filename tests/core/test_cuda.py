@@ -155,3 +155,14 @@ def test_a_frame_from_cuda_carries_host_weights_that_draw_what_the_trainer_draws
     want = t.snapshot(full=False, overlays=True)
     for name in ("fake", "manifold", "fake_grad"):  # CPU and GPU kernels round differently
         np.testing.assert_allclose(getattr(got, name), getattr(want, name), rtol=1e-3, atol=1e-4, err_msg=name)
+
+
+def test_the_conv_image_pair_trains_and_measures_on_cuda():
+    t = Trainer(TrainConfig(distribution="digits-28", image_model="conv", hidden=32, noise_dim=32, batch_size=64,
+                            device="cuda", r1_gamma=1.0), eval_samples=500)
+    assert all(p.is_cuda for p in [*t.G.parameters(), *t.D.parameters()])
+    t.train(30)
+    snap = t.snapshot(full=True)
+    assert snap.images.fake.shape == (64, 1, 28, 28) and np.isfinite(snap.images.fake).all()
+    assert math.isfinite(snap.metrics["fid"]) and snap.metrics["classes_total"] == 10
+

@@ -228,7 +228,9 @@ def test_evaluator_real_near_floor_noise_far(blob_classifier, blobs):
 
     held = blob_images(150, seed=5)  # fresh samples of the same distribution
     m = ev.evaluate(held.images)
-    assert set(m) == {"classes_covered", "class_kl", "fid", "fid_floor", "class_freq", "real_class_freq"}
+    assert set(m) == {"classes_covered", "class_kl", "class_kl_floor", "fid", "fid_floor", "class_freq",
+                      "real_class_freq"}
+    assert 0 <= m["class_kl_floor"] < 0.05
     assert m["classes_covered"] == 4
     assert m["class_kl"] < 0.01
     assert m["fid"] < 3 * ev.fid_floor
@@ -303,3 +305,20 @@ def test_density_grid_integrates_to_one_and_matches_scipy():
     # no points inside: uniform over the extent
     _, _, flat = density_grid(np.array([[10.0, 10.0]]), extent, cells=8)
     np.testing.assert_allclose(flat, 1.0 / 18.0)
+
+
+def test_class_kl_floor_is_the_kl_of_a_random_real_draw_against_scipy():
+    from scipy.special import rel_entr
+
+    from ganstudio.core.images.image_metrics import KL_FLOOR, class_kl_floor
+
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.full(5, 0.3), size=400)
+    idx = np.random.default_rng(11).integers(400, size=250)
+    real = np.bincount(probs.argmax(1), minlength=5) / 400
+    drawn = np.bincount(probs[idx].argmax(1), minlength=5) / 250
+    g, r = drawn + KL_FLOOR, real + KL_FLOOR
+    expected = float(np.sum(rel_entr(g / g.sum(), r / r.sum())))
+    assert class_kl_floor(probs, 250, seed=11) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert class_kl_floor(probs, 100_000, seed=11) < class_kl_floor(probs, 50, seed=11)  # more samples, less noise
+

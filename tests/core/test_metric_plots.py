@@ -43,7 +43,8 @@ def test_the_image_rows_name_the_image_metrics():
     (floor,) = fid.lines
     assert floor.metric == "fid_floor" and floor.forms[0] == "floor: two halves of the real set"
     assert all(len(a) > len(b) for a, b in zip(floor.forms, floor.forms[1:]))
-    assert [c.key for c in class_kl.curves] == ["class_kl"] and class_kl.log_y and class_kl.ylabel == "nats"
+    assert [c.key for c in class_kl.curves] == ["class_kl", "class_kl_floor"] and class_kl.log_y
+    assert class_kl.ylabel == "nats" and not class_kl.curves[1].shows_plot  # the floor alone shows no plot
     assert [c.key for c in classes.curves] == ["classes_covered"] and not classes.log_y
     (total,) = classes.lines
     assert total.metric == "classes_total" and classes.y_unit == "classes_total"

@@ -110,6 +110,14 @@ def fid_floor(real_features: np.ndarray, seed: int = FLOOR_SEED) -> float:
     return frechet_distance(f[order[:half]], f[order[half:2 * half]])
 
 
+def class_kl_floor(real_probs: np.ndarray, n: int, seed: int = FLOOR_SEED) -> float:
+    """The class KL of `n` images drawn at random (with replacement) from the real set against the
+    whole set: what sampling alone gives, the level a perfect generator's class KL settles near."""
+    probs = np.asarray(real_probs, dtype=np.float64)
+    idx = np.random.default_rng(seed).integers(len(probs), size=n)
+    return class_kl(class_frequencies(probs[idx]), class_frequencies(probs))
+
+
 class ImageEvaluator:
     """The image metrics of generated samples against one real set, judged by one classifier.
 
@@ -125,6 +133,7 @@ class ImageEvaluator:
         self.real_features, real_probs = classifier.features_and_proba(real.images)
         self.real_class_freq = class_frequencies(real_probs)
         self.fid_floor = fid_floor(self.real_features, floor_seed)
+        self.class_kl_floor = class_kl_floor(real_probs, n_samples, floor_seed)
 
     def evaluate(self, images) -> dict:
         """Metrics of generated `images` (N x C x H x W in [0, 1], numpy or torch; normally
@@ -138,6 +147,7 @@ class ImageEvaluator:
             "class_kl": class_kl(freq, self.real_class_freq),
             "fid": frechet_distance(features, self.real_features),
             "fid_floor": self.fid_floor,
+            "class_kl_floor": self.class_kl_floor,
             "class_freq": [float(v) for v in freq],
             "real_class_freq": [float(v) for v in self.real_class_freq],
         }

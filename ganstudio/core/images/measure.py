@@ -105,7 +105,7 @@ class ImageMeasurer:
         accuracy = float("nan")
         if evaluator is not None:
             found = evaluator.evaluate(fake)
-            metrics = {k: float(found[k]) for k in ("classes_covered", "class_kl", "fid", "fid_floor")}
+            metrics = {k: float(found[k]) for k in ("classes_covered", "class_kl", "class_kl_floor", "fid", "fid_floor")}
             metrics["classes_total"] = float(n_classes)
             fake_freq, real_freq = np.asarray(found["class_freq"]), np.asarray(found["real_class_freq"])
             accuracy = evaluator.classifier.accuracy

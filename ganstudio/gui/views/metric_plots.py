@@ -160,10 +160,12 @@ PLOTS: tuple[PlotSpec, ...] = (
              curves=(CurveSpec("fid", "FID (classifier features)", "d_star", short="FID"),),
              lines=(LineSpec("fid_floor", "floor", above=False, shown=False, metric="fid_floor",
                              forms=("floor: two halves of the real set", "floor: real-set halves", "floor")),)),
-    # images: KL(generated || real) of the classes the classifier assigns
+    # images: KL(generated || real) of the classes the classifier assigns, beside what as many real
+    # images drawn at random give (the sampling-noise floor)
     PlotSpec("class_kl", "nats", log_y=True,
              curves=(CurveSpec("class_kl", "KL(generated ‖ real) of class frequencies", "kl_g_data",
-                               short="class KL"),)),
+                               short="class KL"),
+                     CurveSpec("class_kl_floor", "noise floor", "floor", dash="dash", shows_plot=False))),
     # images: classes the classifier finds in the generated samples, of all the real set's classes
     PlotSpec("classes", "classes", y_range=(-0.05, 1.3), y_unit="classes_total",
              curves=(CurveSpec("classes_covered", "classes covered", "modes"),),
