@@ -3,14 +3,27 @@ direct indexing, numpy and the arithmetic of each size."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
 
-from ganstudio.gui.views.image_mosaic import (GAP_VALUE, IMAGE_MARGIN, PLOT_SHARE, ROW_MIN_WIDTH, SPACING,
-                                              TITLE_HEIGHT, Box, finite, finite_rows, image_layout, mosaic,
-                                              score_bins, tile_origin)
+from ganstudio.gui.views.image_mosaic import (
+    GAP_VALUE,
+    IMAGE_MARGIN,
+    PLOT_SHARE,
+    ROW_MIN_WIDTH,
+    SPACING,
+    TITLE_HEIGHT,
+    Box,
+    finite,
+    finite_rows,
+    image_layout,
+    mosaic,
+    score_bins,
+    tile_origin,
+)
 
 
 def test_grey_mosaic_places_each_image_at_its_tile():
@@ -108,6 +121,6 @@ def test_plots_go_into_tabs_when_a_row_of_three_would_be_too_narrow():
     narrow = image_layout(row_min - 1, 800, DIGIT_STRIP)
     assert narrow.tabbed and narrow.plots == (Box(0, narrow.plots[0].y, row_min - 1, 800 - narrow.plots[0].y),)
     plots = image_layout(1024, 700, DIGIT_STRIP).plots
-    assert [p.x for p in plots][0] == 0 and plots[-1].right == 1024
-    assert all(b.x - a.right == SPACING for a, b in zip(plots, plots[1:]))
+    assert plots[0].x == 0 and plots[-1].right == 1024
+    assert all(b.x - a.right == SPACING for a, b in itertools.pairwise(plots))
     assert max(p.width for p in plots) - min(p.width for p in plots) <= 1

@@ -226,9 +226,9 @@ def outside_the_view(view: ImageView) -> list[str]:
             continue
         port = QRectF(gv.viewport().rect()).adjusted(-0.5, -0.5, 0.5, 0.5)
         for item in gv.scene().items():
-            if isinstance(item, (pg.PlotItem, pg.LegendItem)) and item.isVisible():
-                if not port.contains(gv.mapFromScene(item.sceneBoundingRect()).boundingRect().toRectF()):
-                    found.append(f"{type(item).__name__} past its view's edge")
+            where = gv.mapFromScene(item.sceneBoundingRect()).boundingRect().toRectF()
+            if isinstance(item, (pg.PlotItem, pg.LegendItem)) and item.isVisible() and not port.contains(where):
+                found.append(f"{type(item).__name__} past its view's edge")
             if isinstance(item, pg.LabelItem) and item.isVisible() and item.text.strip():
                 text = item.item.boundingRect().width()
                 if text > item.geometry().width() + 0.5 or not port.contains(item.sceneBoundingRect()):

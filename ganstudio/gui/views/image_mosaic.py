@@ -141,4 +141,4 @@ def image_layout(width: int, height: int, strip_aspect: float, title: int = TITL
     return ImageLayout(fake, real, strip, plots, tabbed, side)
 
 
-__all__ = ["mosaic", "tile_origin", "score_bins", "finite", "finite_rows", "Box", "ImageLayout", "image_layout"]
+__all__ = ["Box", "ImageLayout", "finite", "finite_rows", "image_layout", "mosaic", "score_bins", "tile_origin"]
