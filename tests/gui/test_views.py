@@ -812,6 +812,20 @@ def test_metrics_staged_drawing_one_plot_per_advance(qtbot, snap2d):
     assert staged.advance() and not staged.advance()
 
 
+def test_restaging_keeps_the_metric_plots_not_yet_drawn(qtbot, snap2d):
+    """Snapshots are restaged twice a second: a plot late in the table still gets its turn."""
+    view = MetricsView()
+    qtbot.addWidget(view)
+    view.stage_snapshot(snap2d)
+    view.advance()  # the loss plot; JSD, KL, V and modes still queued
+    for _ in range(5):  # restaged with the same grid metrics before the queue empties
+        view.stage_snapshot(snap2d)
+        view.advance()
+    while view.advance():
+        pass
+    assert len(view.curves["hq_fraction"].getData()[0]) > 0  # the last metric plot was drawn
+
+
 def test_metric_plots_share_a_step_range_that_grows_in_jumps_and_keeps_a_users_zoom(qtbot, snap2d):
     from ganstudio.gui.views.metrics_view import nice_ceiling
 

@@ -229,18 +229,20 @@ class MetricsView(QWidget):
         snapshot has added a row to metric_history."""
         self._staged = snap
         self._steps.follow_steps(snap.step)
-        parts = [spec for spec in PLOTS if spec.per_step]
+        # grid-metric plots still queued from an earlier snapshot stay queued: restaging (twice a
+        # second) must not starve the plots at the end of the table
+        metric_parts = {spec.name for spec in self._parts if not spec.per_step}
         steps = snap.metric_history.get("step", ())
         key = (len(steps), float(steps[-1]) if len(steps) else None, snap.critic, snap.config.loss,
                tuple(sorted(snap.metrics.items())))
         if key != self._metric_key:
             self._metric_key = key
             # a plot the snapshot has no series for is drawn only to hide it (and empty its curves)
-            parts += [spec for spec in PLOTS if not spec.per_step
-                      and (applies(spec, snap) or not self.widgets[spec.name].isHidden())]
-        self._parts = parts
+            metric_parts |= {spec.name for spec in PLOTS if not spec.per_step
+                             and (applies(spec, snap) or not self.widgets[spec.name].isHidden())}
+        self._parts = [spec for spec in PLOTS if spec.per_step or spec.name in metric_parts]
         for spec in PLOTS:  # a hidden plot is not painted: it takes the step range at once, as it shows
-            if spec not in parts and self.widgets[spec.name].isHidden():
+            if spec not in self._parts and self.widgets[spec.name].isHidden():
                 self._steps.apply(self.plots[spec.name])
 
     def advance_pending(self) -> bool:
