@@ -19,6 +19,7 @@ from ganstudio.gui.views.image_mosaic import ROW_MIN_WIDTH, SPACING
 from ganstudio.gui.views.image_view import MEASURING, classes_title
 
 from snapshot_factory import make_snapshot  # tests/gui is on sys.path (rootdir-relative import)
+from widget_shots import shown as show_widget
 
 
 def _train(steps: int, **config) -> object:
@@ -40,13 +41,7 @@ def critic8():
 
 
 def shown(widget, qtbot, size=(1100, 800)):
-    qtbot.addWidget(widget)
-    widget.resize(*size)
-    widget.show()
-    qtbot.waitExposed(widget)
-    image = widget.grab().toImage()
-    assert not image.isNull()
-    return image
+    return show_widget(widget, qtbot, size)
 
 
 def unmeasured(snap):

@@ -22,19 +22,9 @@ from ganstudio.gui.views.view1d import mapped_indices
 from ganstudio.gui.views.view2d import ARROWS
 
 from snapshot_factory import make_snapshot  # tests/gui is on sys.path (rootdir-relative import)
+from widget_shots import shown
 
 LN2 = math.log(2.0)
-
-
-def shown(widget, qtbot, size=(900, 700)):
-    """Show and paint the widget offscreen (a paint error or crash fails here), return its image."""
-    qtbot.addWidget(widget)
-    widget.resize(*size)
-    widget.show()
-    qtbot.waitExposed(widget)
-    image = widget.grab().toImage()
-    assert not image.isNull()
-    return image
 
 
 def data(item):
