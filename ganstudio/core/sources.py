@@ -97,10 +97,8 @@ def _images(name: str, stamp: tuple[float, int] | None) -> ImageDistribution:
     if name.startswith(FILE_PREFIX):
         return image_distribution(name, path=name[len(FILE_PREFIX):])
     if name in DOWNLOADS and name not in BUILTIN_IMAGE_SETS:
-        from_cache = DOWNLOADS[name]
         try:
             return image_distribution(name)
-        except DataError as exc:
-            raise DataError(f"{exc}; download it with `ganstudio datasets download {name}` or Data → Download… "
-                            f"({from_cache.title})") from None
+        except DataError as exc:  # not downloaded yet, or damaged: say how to get it
+            raise DataError(f"{exc}; download it with `ganstudio datasets download {name}` or Data → Download…") from None
     return image_distribution(name)
