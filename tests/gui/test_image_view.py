@@ -309,3 +309,27 @@ def test_mosaic_pixels_are_drawn_unblended(qtbot, digits8):
                 p = view.graphics.mapFromScene(vb.mapViewToScene(QPointF(c + fx, r + fy)))
                 grey = QColor(grab.pixel(int(p.x() * ratio), int(p.y() * ratio))).red()
                 assert abs(grey - expected) <= 2, (r, c, fy, fx, grey, expected)
+
+
+def test_a_copy_of_the_same_frame_from_another_process_redraws_nothing(qtbot, digits8, monkeypatch):
+    """Snapshots arrive pickled from the training process, a new object each frame: the same
+    images and the same measurement must not be drawn again."""
+    import pickle
+
+    view = ImageView()
+    shown(view, qtbot)
+    view.show_snapshot(digits8)
+    calls = []
+    for name in ("_show_pca", "_show_classes", "_show_scores"):
+        monkeypatch.setattr(view, name, lambda *a, _n=name: calls.append(_n))
+    set_image = []
+    monkeypatch.setattr(view.fake_image, "setImage", lambda *a, **k: set_image.append(1))
+    from ganstudio.core.snapshot import snapshot_fields, snapshot_from_fields
+
+    view.show_snapshot(snapshot_from_fields(pickle.loads(pickle.dumps(snapshot_fields(digits8)))))
+    assert calls == [] and set_image == []
+    newer = dataclasses.replace(digits8, images=dataclasses.replace(
+        digits8.images, fake=1.0 - digits8.images.fake,
+        measured=dataclasses.replace(digits8.images.measured, step=digits8.images.measured.step + 1)))
+    view.show_snapshot(newer)
+    assert calls == ["_show_pca", "_show_classes", "_show_scores"] and set_image == [1]

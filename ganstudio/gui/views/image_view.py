@@ -56,6 +56,14 @@ class _Area(QWidget):
         self._arrange(self.width(), self.height())
 
 
+def same_measurement(a: ImageMeasurement | None, b: ImageMeasurement | None) -> bool:
+    """Whether two measurements are the same one: the same step and the same generated points."""
+    if a is None or b is None:
+        return a is b
+    return a is b or (a.step == b.step and a.fake_xy.shape == b.fake_xy.shape and np.array_equal(a.fake_xy, b.fake_xy)
+                      and np.array_equal(a.fake_class_freq, b.fake_class_freq) and np.array_equal(a.d_fake, b.d_fake))
+
+
 class ImageView(QWidget):
     """Generated and real mosaics side by side with an interpolation strip under them, as large as
     the view allows; under them the PCA plane, class bars and D's score histograms, in a row when
@@ -326,8 +334,10 @@ class ImageView(QWidget):
         self._show_mosaic("real", self.real_plot, self.real_image, frame.real, MOSAIC_COLUMNS)
         self._show_mosaic("strip", self.strip_plot, self.strip_image, frame.interpolation, STRIP_COLUMNS)
         m = frame.measured
-        # a new measurement comes as a new ImageMeasurement, with the metrics measured with it
-        if "measured" in self._keys and m is self._keys["measured"] and snap.critic == self._keys["critic"]:
+        # a snapshot from the training process is a new object each frame, carrying the same
+        # measurement until the next one: compare by value, so the plots are redrawn only for a new one
+        if "measured" in self._keys and same_measurement(m, self._keys["measured"]) and (
+                snap.critic == self._keys["critic"]):
             return
         self._keys["measured"], self._keys["critic"] = m, snap.critic
         if m is None:
@@ -342,8 +352,9 @@ class ImageView(QWidget):
 
     def _show_mosaic(self, key: str, plot: pg.PlotItem, item: pg.ImageItem, images: np.ndarray,
                      columns: int) -> None:
-        if images is self._keys.get(key):
-            return  # a cheap snapshot between redraws carries the same arrays
+        previous = self._keys.get(key)
+        if previous is not None and (images is previous or np.array_equal(images, previous)):
+            return  # frames between redraws of the images carry the same pixels
         self._keys[key] = images
         a = np.asarray(images)
         tiled = mosaic(a, min(columns, max(1, len(a))))
