@@ -72,3 +72,17 @@ def recording_factory():
         return trainer
 
     return calls, factory
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage(qtbot):
+    """Destroy what a test left behind within that test: Python's collector otherwise deletes a test's
+    widgets and helper QObjects at an arbitrary moment of a later test, while Qt is delivering events."""
+    yield
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QCoreApplication.processEvents()
