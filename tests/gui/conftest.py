@@ -81,8 +81,4 @@ def collect_qt_garbage(qtbot):
     yield
     import gc
 
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     gc.collect()
-    QCoreApplication.processEvents()
