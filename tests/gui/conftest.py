@@ -72,13 +72,3 @@ def recording_factory():
         return trainer
 
     return calls, factory
-
-
-@pytest.fixture(autouse=True)
-def collect_qt_garbage(qtbot):
-    """Destroy what a test left behind within that test: Python's collector otherwise deletes a test's
-    widgets and helper QObjects at an arbitrary moment of a later test, while Qt is delivering events."""
-    yield
-    import gc
-
-    gc.collect()
